@@ -1,0 +1,70 @@
+# shellcheck shell=bash
+# Shared helpers for the scripts in script/: locate the repo and run commands with Python 3.14.
+#
+# Home Assistant 2026.x needs Python >= 3.14.2. When the host has one on PATH it is used
+# directly. Otherwise script/setup provisions a minimal Debian sid root that ships one, and
+# every project command runs inside that root, with the checkout bind-mounted at the same
+# path so that paths agree inside and out.
+
+set -euo pipefail
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV_DIR="${REPO_DIR}/.venv"
+PY_ROOT="${MASSAGE_PY_ROOT:-${XDG_CACHE_HOME:-${HOME}/.cache}/massage-ha/py314-root}"
+REQUIREMENTS_FILE="${REPO_DIR}/requirements_test.txt"
+MIN_PYTHON="3.14.2"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Prints the path of a host python3.14 that is new enough, or nothing.
+host_python() {
+  local candidate
+  candidate="$(command -v python3.14 || true)"
+  [ -n "${candidate}" ] || return 0
+  if "${candidate}" -c "import sys; sys.exit(sys.version_info < (3, 14, 2))" 2>/dev/null; then
+    printf '%s\n' "${candidate}"
+  fi
+}
+
+# True when commands must run inside the provisioned root.
+use_root() {
+  [ -z "$(host_python)" ]
+}
+
+# Mounts what the root needs (idempotent): proc, dev, and the checkout at its own path.
+mount_root() {
+  mkdir -p "${PY_ROOT}/proc" "${PY_ROOT}/dev" "${PY_ROOT}${REPO_DIR}"
+  mountpoint -q "${PY_ROOT}/proc" || mount -t proc proc "${PY_ROOT}/proc"
+  if ! mountpoint -q "${PY_ROOT}/dev"; then
+    mount --rbind /dev "${PY_ROOT}/dev"
+    mount --make-rslave "${PY_ROOT}/dev"
+  fi
+  mountpoint -q "${PY_ROOT}${REPO_DIR}" || mount --bind "${REPO_DIR}" "${PY_ROOT}${REPO_DIR}"
+  cp /etc/resolv.conf "${PY_ROOT}/etc/resolv.conf"
+  mkdir -p "${PY_ROOT}/etc/ssl/certs"
+  cp /etc/ssl/certs/ca-certificates.crt "${PY_ROOT}/etc/ssl/certs/ca-certificates.crt"
+}
+
+# Runs a command in the project's environment, with the venv first on PATH.
+in_env() {
+  if use_root; then
+    mount_root
+    local -a passthrough=()
+    local name
+    for name in $(compgen -e); do
+      case "${name}" in
+        PIP_FIND_LINKS | PATH | HOME | PWD | OLDPWD | SHLVL | _) ;;
+        PIP_* | CI | TERM | PYTEST_ADDOPTS | MASSAGE_* | COLUMNS | FORCE_COLOR | NO_COLOR)
+          passthrough+=("${name}=${!name}")
+          ;;
+      esac
+    done
+    chroot "${PY_ROOT}" /usr/bin/env -i \
+      HOME=/root LANG=C.UTF-8 \
+      PATH="${VENV_DIR}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+      ${passthrough[@]+"${passthrough[@]}"} \
+      /bin/bash -c 'cd "$0" && exec "$@"' "${PWD}" "$@"
+  else
+    PATH="${VENV_DIR}/bin:${PATH}" "$@"
+  fi
+}

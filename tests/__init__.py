@@ -1,0 +1,1 @@
+"""Tests for the Massage integration and its companions."""
