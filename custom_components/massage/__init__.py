@@ -1,0 +1,87 @@
+"""Massage guns and shiatsu foot and leg massagers as Home Assistant devices."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PORT,
+    CONF_TOKEN,
+    EVENT_HOMEASSISTANT_STOP,
+    Platform,
+)
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .api import MassageClient
+from .const import (
+    CONF_HEAT_CAP,
+    CONF_SESSION_CAP,
+    DEFAULT_HEAT_CAP,
+    DEFAULT_SESSION_CAP,
+    DOMAIN,
+)
+from .coordinator import MassageConfigEntry, MassageCoordinator, MassageRuntimeData
+from .drivers.local_api import LocalApiDriver
+from .safety import SafetyCaps, SafetyGuard
+from .services import async_setup_services
+
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.FAN,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions, once for all devices."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> bool:
+    """Connect to one device and set up its entities."""
+    client = MassageClient(
+        entry.data[CONF_HOST],
+        port=entry.data[CONF_PORT],
+        token=entry.data.get(CONF_TOKEN),
+        session=async_get_clientsession(hass),
+    )
+    coordinator = MassageCoordinator(hass, entry, LocalApiDriver(client))
+    await coordinator.async_config_entry_first_refresh()
+
+    caps = SafetyCaps(
+        session=timedelta(
+            minutes=entry.options.get(CONF_SESSION_CAP, DEFAULT_SESSION_CAP)
+        ),
+        heat=timedelta(minutes=entry.options.get(CONF_HEAT_CAP, DEFAULT_HEAT_CAP)),
+    )
+    safety = SafetyGuard(hass, coordinator, caps)
+    entry.runtime_data = MassageRuntimeData(coordinator=coordinator, safety=safety)
+    safety.start()
+    coordinator.start_push()
+
+    async def _async_stop_on_shutdown(_event: Event) -> None:
+        """Leave no device running once Home Assistant stops guarding it."""
+        await safety.async_shutdown()
+
+    entry.async_on_unload(
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stop_on_shutdown)
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> bool:
+    """Unload the entities, stop the device and drop its connections."""
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False
+    await entry.runtime_data.safety.async_shutdown()
+    return True

@@ -1,0 +1,34 @@
+"""Constants for the Massage integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "massage"
+LOGGER = logging.getLogger(__package__)
+
+DEFAULT_PORT: Final = 80
+
+CONF_SESSION_CAP: Final = "session_cap_minutes"
+CONF_HEAT_CAP: Final = "heat_cap_minutes"
+CONF_DEFAULT_TIMER: Final = "default_timer_minutes"
+
+# Caps the integration enforces on its own, whatever the firmware allows.
+DEFAULT_SESSION_CAP: Final = 30
+MAX_SESSION_CAP: Final = 60
+DEFAULT_HEAT_CAP: Final = 15
+MAX_HEAT_CAP: Final = 30
+
+# While the push channel is down the device is polled, never more often than this.
+POLL_INTERVAL: Final = timedelta(seconds=30)
+# Reconnect delays grow from the first to the cap, with jitter so that many devices
+# do not all knock at once after a network blip.
+RECONNECT_MIN_DELAY: Final = 1.0
+RECONNECT_MAX_DELAY: Final = 60.0
+# A poll after the push channel died must answer well within the 10 s in which a
+# vanished device has to turn unavailable.
+PROBE_TIMEOUT: Final = 3.0
+# Retry a safety stop that the device did not take.
+SAFETY_RETRY_INTERVAL: Final = timedelta(seconds=10)

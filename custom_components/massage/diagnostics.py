@@ -1,0 +1,38 @@
+"""Diagnostics for a massage device, with its token redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_TOKEN
+from homeassistant.core import HomeAssistant
+
+from .coordinator import MassageConfigEntry
+
+TO_REDACT = {CONF_TOKEN}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: MassageConfigEntry
+) -> dict[str, Any]:
+    """Return what support needs to see of one device."""
+    coordinator = entry.runtime_data.coordinator
+    safety = entry.runtime_data.safety
+    return {
+        "entry": {
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": dict(entry.options),
+        },
+        "info": asdict(coordinator.info),
+        "state": asdict(coordinator.data),
+        "push_connected": coordinator.push_connected,
+        "last_update_success": coordinator.last_update_success,
+        "safety": {
+            "session_cap_minutes": safety.caps.session.total_seconds() / 60,
+            "heat_cap_minutes": safety.caps.heat.total_seconds() / 60,
+            "session_deadline": safety.session_deadline,
+            "heat_deadline": safety.heat_deadline,
+        },
+    }

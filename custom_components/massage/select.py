@@ -1,0 +1,119 @@
+"""Select entities: attachment head, auto-off timer and heat level."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import override
+
+from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import Capabilities, DeviceState
+from .coordinator import MassageConfigEntry, MassageCoordinator
+from .drivers import StateUpdate
+from .entity import MassageEntity
+
+PARALLEL_UPDATES = 1
+
+# Names for heat steps where a device has few enough of them to name.
+HEAT_STEP_NAMES: dict[int, tuple[str, ...]] = {
+    2: ("low", "high"),
+    3: ("low", "medium", "high"),
+}
+HEAT_OFF = "off"
+
+
+def heat_options(capabilities: Capabilities) -> list[str]:
+    """Return the heat select's options, from off up to the hottest step."""
+    steps = HEAT_STEP_NAMES.get(capabilities.heat_levels) or tuple(
+        str(step) for step in range(1, capabilities.heat_levels + 1)
+    )
+    return [HEAT_OFF, *steps]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MassageSelectEntityDescription(SelectEntityDescription):
+    """How one select reads its options and value, and writes a choice."""
+
+    exists_fn: Callable[[Capabilities], bool]
+    options_fn: Callable[[Capabilities], list[str]]
+    current_fn: Callable[[DeviceState, Capabilities], str | None]
+    update_fn: Callable[[str, Capabilities], StateUpdate]
+
+
+SELECTS: tuple[MassageSelectEntityDescription, ...] = (
+    MassageSelectEntityDescription(
+        key="attachment",
+        translation_key="attachment",
+        entity_category=EntityCategory.CONFIG,
+        exists_fn=lambda caps: bool(caps.attachments),
+        options_fn=lambda caps: list(caps.attachments),
+        current_fn=lambda state, _caps: state.attachment,
+        update_fn=lambda option, _caps: StateUpdate(attachment=option),
+    ),
+    MassageSelectEntityDescription(
+        key="timer",
+        translation_key="timer",
+        entity_category=EntityCategory.CONFIG,
+        exists_fn=lambda _caps: True,
+        options_fn=lambda caps: [str(minutes) for minutes in caps.timer_options],
+        current_fn=lambda state, _caps: str(state.timer),
+        update_fn=lambda option, _caps: StateUpdate(timer=int(option)),
+    ),
+    MassageSelectEntityDescription(
+        key="heat_level",
+        translation_key="heat_level",
+        exists_fn=lambda caps: caps.heat_levels > 1,
+        options_fn=heat_options,
+        current_fn=lambda state, caps: heat_options(caps)[state.heat],
+        update_fn=lambda option, caps: StateUpdate(
+            heat=heat_options(caps).index(option)
+        ),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MassageConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the selects this device has."""
+    coordinator = entry.runtime_data.coordinator
+    capabilities = coordinator.info.capabilities
+    async_add_entities(
+        MassageSelect(coordinator, description)
+        for description in SELECTS
+        if description.exists_fn(capabilities)
+    )
+
+
+class MassageSelect(MassageEntity, SelectEntity):
+    """A setting with a fixed list of choices."""
+
+    entity_description: MassageSelectEntityDescription
+
+    def __init__(
+        self,
+        coordinator: MassageCoordinator,
+        description: MassageSelectEntityDescription,
+    ) -> None:
+        """Take the choices from the device's capabilities."""
+        super().__init__(coordinator, description)
+        self._attr_options = description.options_fn(coordinator.info.capabilities)
+
+    @property
+    @override
+    def current_option(self) -> str | None:
+        """The device's current choice."""
+        return self.entity_description.current_fn(self.device_state, self.capabilities)
+
+    @override
+    async def async_select_option(self, option: str) -> None:
+        """Send the choice to the device."""
+        await self.async_send(
+            self.entity_description.update_fn(option, self.capabilities)
+        )
