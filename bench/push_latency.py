@@ -1,0 +1,142 @@
+"""Measure write-to-push latency of the Massage client against the emulator.
+
+Starts an emulated massage gun on 127.0.0.1 and measures, over loopback:
+
+(a) push latency: from the start of a `MassageClient.update(level=...)` call to the
+    moment `listen()` hands over a pushed state carrying the new level;
+(b) the floor: a bare HTTP round trip, `GET /api/v1/state` with a plain aiohttp
+    request and no parsing.
+
+Prints the median and 99th percentile of each and their ratio. Everything printed
+is measured in this run. Run it inside the project's environment:
+
+    python bench/push_latency.py [--samples N] [--warmup N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+import statistics
+import sys
+import time
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from custom_components.massage.api import DeviceState, MassageClient
+from emulator import DeviceServer, EmulatedDevice, gun_profile
+
+HOST = "127.0.0.1"
+# Long protocol minutes: no session end or battery step lands inside the run.
+MINUTE_SECONDS = 3600.0
+PERCENTILE = 99
+
+
+def _summary(samples: list[float]) -> tuple[float, float]:
+    """Return the median and the 99th percentile of samples, in milliseconds."""
+    ms = [sample * 1000 for sample in samples]
+    p99 = statistics.quantiles(ms, n=100, method="inclusive")[PERCENTILE - 1]
+    return statistics.median(ms), p99
+
+
+async def _push_latency(
+    client: MassageClient, levels: int, samples: int, warmup: int
+) -> list[float]:
+    """Time update() start to the push that carries the new level."""
+    loop = asyncio.get_running_loop()
+    waiting: dict[int, asyncio.Future[float]] = {}
+    first = loop.create_future()
+
+    def on_state(state: DeviceState) -> None:
+        if not first.done():
+            first.set_result(None)
+        future = waiting.pop(state.level, None)
+        if future is not None and not future.done():
+            future.set_result(time.perf_counter())
+
+    listening = asyncio.create_task(client.listen(on_state))
+    await asyncio.wait_for(first, 10)
+    await client.update(on=True, level=1)
+    current = 1
+    results: list[float] = []
+    for index in range(warmup + samples):
+        target = current % levels + 1
+        pushed: asyncio.Future[float] = loop.create_future()
+        waiting[target] = pushed
+        started = time.perf_counter()
+        await client.update(level=target)
+        arrived = await asyncio.wait_for(pushed, 10)
+        current = target
+        if index >= warmup:
+            results.append(arrived - started)
+    await client.update(on=False)
+    await client.disconnect()
+    await listening
+    return results
+
+
+async def _http_floor(url: str, samples: int, warmup: int) -> list[float]:
+    """Time bare GET /api/v1/state round trips, reading the body unparsed."""
+    results: list[float] = []
+    async with aiohttp.ClientSession() as session:
+        for index in range(warmup + samples):
+            started = time.perf_counter()
+            async with session.get(f"{url}/api/v1/state") as response:
+                await response.read()
+            elapsed = time.perf_counter() - started
+            if index >= warmup:
+                results.append(elapsed)
+    return results
+
+
+async def main(samples: int, warmup: int) -> None:
+    """Run both measurements against one emulated gun and print the figures."""
+    device = EmulatedDevice(gun_profile(), minute_seconds=MINUTE_SECONDS)
+    server = DeviceServer(device, host=HOST, port=0)
+    await server.start()
+    try:
+        async with MassageClient(HOST, port=server.port) as client:
+            info = await client.info()
+            push = await _push_latency(
+                client, info.capabilities.levels, samples, warmup
+            )
+        floor = await _http_floor(server.url, samples, warmup)
+    finally:
+        await server.stop()
+        device.close()
+
+    push_median, push_p99 = _summary(push)
+    floor_median, floor_p99 = _summary(floor)
+    print(f"samples: {samples} each (after {warmup} warm-up), loopback {HOST}")
+    print(
+        f"update -> pushed state : median {push_median:8.3f} ms   "
+        f"p99 {push_p99:8.3f} ms"
+    )
+    print(
+        f"bare HTTP GET /state   : median {floor_median:8.3f} ms   "
+        f"p99 {floor_p99:8.3f} ms"
+    )
+    print(
+        f"ratio push / HTTP      : median {push_median / floor_median:8.2f} x    "
+        f"p99 {push_p99 / floor_p99:8.2f} x"
+    )
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=500, help="samples per figure")
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured rounds")
+    args = parser.parse_args()
+    if args.samples < 2:
+        parser.error("--samples must be at least 2")
+    if args.warmup < 0:
+        parser.error("--warmup must not be negative")
+    return args
+
+
+if __name__ == "__main__":
+    arguments = _parse_args()
+    asyncio.run(main(arguments.samples, arguments.warmup))
