@@ -1,0 +1,8 @@
+"""Runs the device emulator: `python -m emulator --help`."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,456 @@
+"""An aiohttp server that speaks the Massage Local API for one emulated device."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+import hmac
+import json
+import logging
+import math
+import socket
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import WSCloseCode, WSMsgType, hdrs, web
+from aiohttp.typedefs import Handler
+
+from .device import DeviceState, EmulatedDevice
+from .errors import ApiError, ErrorCode
+from .faults import Faults
+
+_LOGGER = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+LOCALHOST = "127.0.0.1"
+_BACKLOG = 128
+# How long stop() lets push clients see a clean close before it cuts them off.
+_CLOSE_TIMEOUT = 1.0
+# How long stop() lets HTTP requests in flight finish.
+_SHUTDOWN_TIMEOUT = 2.0
+
+
+@dataclass(eq=False, slots=True)
+class _PushConnection:
+    """One live WebSocket of the push channel."""
+
+    ws: web.WebSocketResponse
+    transport: asyncio.Transport | None
+    states: asyncio.Queue[DeviceState] = field(default_factory=asyncio.Queue)
+    pong: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def abort(self) -> None:
+        """Cut the TCP connection without a WebSocket close handshake."""
+        if self.transport is not None:
+            self.transport.abort()
+
+
+def _mistyped(value: Any) -> Any:
+    """Return `value` with every number and boolean turned into a string."""
+    if isinstance(value, dict):
+        return {key: _mistyped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mistyped(item) for item in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    """Refuse NaN and Infinity, which Python's json accepts but JSON does not."""
+    raise ValueError(f"{name} is not JSON")
+
+
+def _error_from_http_exception(error: web.HTTPException) -> ApiError:
+    """Translate aiohttp's own errors (routing, body size) into protocol errors."""
+    status = error.status
+    if status == web.HTTPNotFound.status_code:
+        return ApiError(ErrorCode.NOT_FOUND, "no such path")
+    if status == web.HTTPMethodNotAllowed.status_code:
+        return ApiError(ErrorCode.METHOD_NOT_ALLOWED, "method not allowed on this path")
+    code = ErrorCode.BAD_REQUEST if status < 500 else ErrorCode.INTERNAL  # noqa: PLR2004
+    return ApiError(code, error.reason, status=status)
+
+
+class DeviceServer:
+    """
+    Serves one `EmulatedDevice` over HTTP and WebSocket, as the protocol describes.
+
+    `port=0` picks a free port; after `start()`, `port` and `url` tell which. The
+    token and the faults can be changed while the server runs. `stop()` closes
+    every connection; `start()` again listens on the same port.
+    """
+
+    def __init__(
+        self,
+        device: EmulatedDevice,
+        *,
+        host: str = LOCALHOST,
+        port: int = 0,
+        token: str | None = None,
+        heartbeat: float = 5.0,
+        faults: Faults | None = None,
+    ) -> None:
+        """Prepare a server; nothing listens until `start()`."""
+        if not (math.isfinite(heartbeat) and heartbeat > 0):
+            raise ValueError("heartbeat must be a positive number of seconds")
+        self.device = device
+        self.faults = Faults() if faults is None else faults
+        # Checked on every request, so a change applies to the next one.
+        self.token = token
+        self.heartbeat = heartbeat
+        self._host = host
+        self._port = port
+        self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        # While refusing connections, a bound socket that does not listen keeps
+        # the port ours without accepting anything.
+        self._reserved: socket.socket | None = None
+        self._serving: asyncio.Task[None] | None = None
+        self._connections: set[_PushConnection] = set()
+        self._unwatch_faults: Callable[[], None] = lambda: None
+
+    @property
+    def host(self) -> str:
+        """The address the server binds to."""
+        return self._host
+
+    @property
+    def port(self) -> int:
+        """The TCP port the server listens on."""
+        if self._port == 0:
+            raise RuntimeError("the port is chosen by start()")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The base URL, such as `http://127.0.0.1:54321`."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def push_connections(self) -> int:
+        """How many push channel WebSockets are open."""
+        return len(self._connections)
+
+    async def start(self) -> None:
+        """Start listening; raises OSError when the port is taken."""
+        if self._runner is not None:
+            raise RuntimeError("the server is already running")
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_get(f"{API_PREFIX}/info", self._get_info)
+        app.router.add_get(f"{API_PREFIX}/state", self._get_state)
+        app.router.add_patch(f"{API_PREFIX}/state", self._patch_state)
+        app.router.add_get(f"{API_PREFIX}/ws", self._push_channel)
+        runner = web.AppRunner(
+            app, handle_signals=False, shutdown_timeout=_SHUTDOWN_TIMEOUT
+        )
+        await runner.setup()
+        try:
+            sock = self._bind()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._port = sock.getsockname()[1]
+        self._unwatch_faults = self.faults.watch(self._fault_changed)
+        if self.faults.refuse_connections:
+            self._reserved = sock
+        else:
+            sock.listen(_BACKLOG)
+            await self._serve(sock, runner)
+
+    async def stop(self) -> None:
+        """Close every connection and stop listening; leaves no task behind."""
+        runner = self._runner
+        if runner is None:
+            return
+        self._runner = None
+        self._unwatch_faults()
+        if self._serving is not None:
+            await self._serving
+            self._serving = None
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        if self._reserved is not None:
+            self._reserved.close()
+            self._reserved = None
+        await self._close_push_connections()
+        await runner.cleanup()
+        if listener is not None:
+            await listener.wait_closed()
+
+    async def __aenter__(self) -> Self:
+        """Start the server."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop the server."""
+        await self.stop()
+
+    def drop_websockets(self) -> int:
+        """Cut every push connection abruptly; return how many there were."""
+        connections = list(self._connections)
+        for connection in connections:
+            connection.abort()
+        return len(connections)
+
+    # Listening, and refusing to
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            # Lets the port be bound again while old connections linger, which
+            # refusing and restoring connections relies on.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self._host, self._port))
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    async def _serve(self, sock: socket.socket, runner: web.AppRunner) -> None:
+        """Accept connections on a listening socket."""
+        assert runner.server is not None  # noqa: S101 - set up by start()
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(runner.server, sock=sock)
+        # Refusal may have been switched on while the server was being created;
+        # if stop() came instead, it closes the listener.
+        self._apply_refusal()
+
+    def _fault_changed(self, name: str) -> None:
+        if name == "refuse_connections":
+            self._apply_refusal()
+
+    def _apply_refusal(self) -> None:
+        """Make listening match `faults.refuse_connections`, at once."""
+        if (runner := self._runner) is None:
+            return
+        if self.faults.refuse_connections:
+            if self._listener is not None:
+                listener, self._listener = self._listener, None
+                listener.close()
+                listener.abort_clients()
+                self._reserved = self._bind()
+        elif self._reserved is not None:
+            sock, self._reserved = self._reserved, None
+            # Listening now, before the server object exists, means a client that
+            # connects right away waits in the backlog instead of being refused.
+            sock.listen(_BACKLOG)
+            self._serving = asyncio.create_task(
+                self._serve(sock, runner), name=f"massage emulator listen {self._port}"
+            )
+
+    # HTTP
+
+    @web.middleware
+    async def _middleware(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Apply latency, authentication and faults; turn errors into error bodies."""
+        await self._delay()
+        if (refusal := self._refusal(request)) is not None:
+            return self._error_response(refusal)
+        try:
+            return await handler(request)
+        except ApiError as error:
+            return self._error_response(error)
+        except web.HTTPException as error:
+            response = self._error_response(_error_from_http_exception(error))
+            if hdrs.ALLOW in error.headers:
+                response.headers[hdrs.ALLOW] = error.headers[hdrs.ALLOW]
+            return response
+        except Exception:
+            _LOGGER.exception("Unexpected error answering %s", request.path)
+            return self._error_response(ApiError(ErrorCode.INTERNAL, "internal error"))
+
+    def _authorized(self, request: web.Request) -> bool:
+        if self.token is None:
+            return True
+        scheme, _, credentials = request.headers.get(hdrs.AUTHORIZATION, "").partition(
+            " "
+        )
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            credentials.strip().encode(), self.token.encode()
+        )
+
+    def _refusal(self, request: web.Request) -> ApiError | None:
+        """Return the error for a request refused before it reaches a handler."""
+        if not self._authorized(request):
+            return ApiError(ErrorCode.UNAUTHORIZED, "a valid bearer token is required")
+        if (status := self.faults.server_error) is not None:
+            return self._server_error(status)
+        return None
+
+    def _server_error(self, status: int) -> ApiError:
+        if status == web.HTTPServiceUnavailable.status_code:
+            return ApiError(
+                ErrorCode.BUSY,
+                "the device is busy",
+                retry_after=self.faults.retry_after,
+            )
+        return ApiError(ErrorCode.INTERNAL, "the device failed", status=status)
+
+    async def _get_info(self, request: web.Request) -> web.Response:
+        return self._json_response(self._typed(self.device.info()))
+
+    async def _get_state(self, request: web.Request) -> web.Response:
+        return self._json_response(self._typed(self.device.state.as_json()))
+
+    async def _patch_state(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        try:
+            changes = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            raise ApiError(ErrorCode.BAD_REQUEST, "the body is not JSON") from error
+        if not isinstance(changes, dict):
+            raise ApiError(ErrorCode.BAD_REQUEST, "the body must be a JSON object")
+        state = self.device.write(changes)
+        return self._json_response(self._typed(state.as_json()))
+
+    async def _delay(self) -> None:
+        if (latency := self.faults.latency) > 0:
+            await asyncio.sleep(latency)
+
+    def _typed(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Apply the wrong-types fault to an info or state body."""
+        return _mistyped(payload) if self.faults.wrong_types else payload
+
+    def _render(self, payload: dict[str, Any]) -> str:
+        """Serialize a body, cut short under the malformed-JSON fault."""
+        text = json.dumps(payload, allow_nan=False)
+        # Any proper prefix of a JSON object is invalid JSON.
+        return text[: len(text) // 2] if self.faults.malformed_json else text
+
+    def _json_response(
+        self,
+        payload: dict[str, Any],
+        *,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> web.Response:
+        return web.Response(
+            text=self._render(payload),
+            status=status,
+            headers=headers,
+            content_type="application/json",
+        )
+
+    def _error_response(self, error: ApiError) -> web.Response:
+        headers: dict[str, str] = {}
+        if error.code is ErrorCode.UNAUTHORIZED:
+            headers[hdrs.WWW_AUTHENTICATE] = 'Bearer realm="massage"'
+        if error.retry_after is not None:
+            headers[hdrs.RETRY_AFTER] = str(error.retry_after)
+        return self._json_response(error.body(), status=error.status, headers=headers)
+
+    # The push channel
+
+    async def _push_channel(self, request: web.Request) -> web.StreamResponse:
+        # The protocol's heartbeat (a pong within `heartbeat` more seconds) is not
+        # aiohttp's (half of it), and the silent fault must be able to stop pongs,
+        # so pings and pongs are handled here rather than by aiohttp.
+        ws = web.WebSocketResponse(autoping=False, timeout=_CLOSE_TIMEOUT)
+        if not ws.can_prepare(request).ok:
+            raise ApiError(ErrorCode.BAD_REQUEST, "this path takes a WebSocket upgrade")
+        await ws.prepare(request)
+        connection = _PushConnection(ws, request.transport)
+        # Queue the current state and subscribe in one step, so that no change can
+        # slip in between.
+        connection.states.put_nowait(self.device.state)
+        unsubscribe = self.device.add_listener(connection.states.put_nowait)
+        self._connections.add(connection)
+        port = self._port
+        helpers = [
+            asyncio.create_task(
+                self._send_states(connection), name=f"massage emulator push {port}"
+            ),
+            asyncio.create_task(
+                self._keep_alive(connection), name=f"massage emulator ping {port}"
+            ),
+        ]
+        try:
+            await self._receive(connection)
+        finally:
+            unsubscribe()
+            self._connections.discard(connection)
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            await ws.close()
+        return ws
+
+    async def _receive(self, connection: _PushConnection) -> None:
+        """Answer pings and note pongs until the connection ends."""
+        ws = connection.ws
+        try:
+            async for message in ws:
+                if message.type is WSMsgType.PING:
+                    if not self.faults.silent_websocket:
+                        await ws.pong(message.data)
+                elif message.type is WSMsgType.PONG:
+                    connection.pong.set()
+                elif message.type is WSMsgType.ERROR:
+                    return
+                # Anything else a client sends is ignored, as the protocol says.
+        except ConnectionError:
+            return
+
+    async def _send_states(self, connection: _PushConnection) -> None:
+        """Send each state the device reports, in order."""
+        while True:
+            state = await connection.states.get()
+            await self._delay()
+            if self.faults.silent_websocket:
+                continue
+            message = {"type": "state", "state": self._typed(state.as_json())}
+            try:
+                await connection.ws.send_str(self._render(message))
+            except ConnectionError:
+                return
+
+    async def _keep_alive(self, connection: _PushConnection) -> None:
+        """Ping every `heartbeat` seconds; cut a peer whose pong is that late."""
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            if self.faults.silent_websocket:
+                continue
+            connection.pong.clear()
+            try:
+                await connection.ws.ping()
+                async with asyncio.timeout(self.heartbeat):
+                    await connection.pong.wait()
+            except ConnectionError:
+                return
+            except TimeoutError:
+                _LOGGER.info(
+                    "No pong within %s s, closing a push connection", self.heartbeat
+                )
+                connection.abort()
+                return
+
+    async def _close_push_connections(self) -> None:
+        connections = list(self._connections)
+        if not connections:
+            return
+        closing = [
+            connection.ws.close(code=WSCloseCode.GOING_AWAY, message=b"device stopping")
+            for connection in connections
+        ]
+        try:
+            async with asyncio.timeout(_CLOSE_TIMEOUT):
+                await asyncio.gather(*closing, return_exceptions=True)
+        except TimeoutError:
+            for connection in connections:
+                connection.abort()

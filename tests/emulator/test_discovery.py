@@ -1,0 +1,67 @@
+"""Tests of the zeroconf announcement's record and its loopback-only sockets."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from emulator import DeviceServer, foot_leg_profile
+from emulator.discovery import (
+    SERVICE_TYPE,
+    ZeroconfAdvertiser,
+    _loopback_sockets,
+    service_info,
+)
+
+from .conftest import MakeDevice, Serve
+
+
+async def test_service_info_carries_the_protocol_txt_keys(
+    make_device: MakeDevice, serve: Serve
+) -> None:
+    device = make_device(foot_leg_profile(device_id="footleg-00beef"))
+    server = await serve(device, token="t")
+
+    info = service_info(server)
+
+    assert info.type == SERVICE_TYPE
+    assert info.name == f"footleg-00beef.{SERVICE_TYPE}"
+    assert info.server == "footleg-00beef.local."
+    assert info.port == server.port
+    assert info.parsed_addresses() == ["127.0.0.1"]
+    assert info.decoded_properties == {
+        "id": "footleg-00beef",
+        "kind": "foot_leg",
+        "model": "Shiatsu Comfort FL-3",
+        "api": "1",
+        "auth": "1",
+    }
+    server.token = None
+    assert service_info(server).decoded_properties["auth"] == "0"
+
+
+def test_only_loopback_servers_are_announced(make_device: MakeDevice) -> None:
+    server = DeviceServer(make_device(foot_leg_profile()), host="localhost", port=1)
+
+    with pytest.raises(ValueError, match=r"127\.0\.0\.1"):
+        ZeroconfAdvertiser([server])
+
+
+async def test_stopping_an_advertiser_that_never_started_does_nothing() -> None:
+    await ZeroconfAdvertiser([]).stop()
+
+
+def test_mdns_sockets_bind_to_no_host_address(socket_enabled: None) -> None:
+    listen, responders = _loopback_sockets([], unicast=False, ip_version=None)  # type: ignore[arg-type]
+    try:
+        assert listen is not None
+        assert listen.getsockname() == ("224.0.0.251", 5353)
+        assert [responder.getsockname() for responder in responders] == [
+            ("127.0.0.1", 5353)
+        ]
+        assert listen.type is socket.SOCK_DGRAM
+    finally:
+        for sock in (listen, *responders):
+            if sock is not None:
+                sock.close()
