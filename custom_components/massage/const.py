@@ -27,6 +27,9 @@ POLL_INTERVAL: Final = timedelta(seconds=30)
 # do not all knock at once after a network blip.
 RECONNECT_MIN_DELAY: Final = 1.0
 RECONNECT_MAX_DELAY: Final = 60.0
+# Silence on the push channel after which we ping, and wait as long again for an
+# answer: a dead peer is noticed within 6 s, leaving room for one probe below.
+PUSH_HEARTBEAT: Final = 3.0
 # A poll after the push channel died must answer well within the 10 s in which a
 # vanished device has to turn unavailable.
 PROBE_TIMEOUT: Final = 3.0

@@ -226,6 +226,7 @@ class MassageCoordinator(DataUpdateCoordinator["DeviceState"]):
     async def async_shutdown(self) -> None:
         """Stop push and polling; nothing is left running."""
         await super().async_shutdown()
+        self.push_connected = False
         await self.driver.async_stop_listening()
         if self._push_task is not None:
             self._push_task.cancel()

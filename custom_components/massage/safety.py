@@ -12,7 +12,7 @@ from homeassistant.helpers.event import async_call_later, async_track_point_in_u
 from homeassistant.util import dt as dt_util
 
 from .const import LOGGER, SAFETY_RETRY_INTERVAL
-from .drivers import DriverError, StateUpdate
+from .drivers import CommandRejectedError, DriverError, StateUpdate
 
 if TYPE_CHECKING:
     from .api import DeviceState
@@ -122,6 +122,9 @@ class SafetyGuard:
         try:
             await self._coordinator.async_apply(update)
         except DriverError as err:
+            if isinstance(err, CommandRejectedError) and err.reason == "device_off":
+                # It stopped by itself meanwhile; heat never runs without a session.
+                return
             LOGGER.warning(
                 "Could not enforce a safety cap on %s (%s); retrying in %s",
                 self._coordinator.name,

@@ -13,7 +13,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfForce
+from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -64,7 +64,7 @@ SENSORS: tuple[MassageSensorEntityDescription, ...] = (
     MassageSensorEntityDescription(
         key="force",
         translation_key="force",
-        native_unit_of_measurement=UnitOfForce.NEWTON,
+        native_unit_of_measurement="N",
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         exists_fn=lambda caps: caps.force_sensor,

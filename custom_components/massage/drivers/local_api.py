@@ -15,6 +15,7 @@ from ..api import (
     MassageRequestError,
     MassageUnsupportedError,
 )
+from ..const import PUSH_HEARTBEAT
 from .base import (
     CommandRejectedError,
     DeviceAuthError,
@@ -85,7 +86,9 @@ class LocalApiDriver(MassageDriver):
     @override
     async def async_listen(self, on_state: Callable[[DeviceState], None]) -> None:
         """Follow the device's WebSocket until stopped or lost."""
-        await _translate_errors(lambda: self._client.listen(on_state))
+        await _translate_errors(
+            lambda: self._client.listen(on_state, heartbeat=PUSH_HEARTBEAT)
+        )
 
     @override
     async def async_stop_listening(self) -> None:

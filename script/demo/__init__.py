@@ -1,0 +1,35 @@
+"""
+The demo: Home Assistant with two emulated massagers and a ready dashboard.
+
+`script/develop` runs it (`python script/demo --help`); the browser test in
+`tests/browser/` and `script/screenshots.py` start or drive the very same code.
+
+- `config` writes the configuration directory (`config/` at the repo root).
+- `devices` runs the emulated gun and foot and leg massager on 127.0.0.1.
+- `api` talks to Home Assistant's own REST API: onboarding, login, config flows.
+- `runner` puts it together and stops everything cleanly.
+- `browser` launches Debian's Chromium through Playwright and logs in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+import sys
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG_DIR = REPO_DIR / "config"
+DEFAULT_PORT = 8123
+DEFAULT_EMULATOR_PORT = 8765
+
+# The demo user, created through the onboarding API on the first run.
+USERNAME = "demo"
+PASSWORD = "demo-massage"  # noqa: S105 - a documented demo login on 127.0.0.1 only
+DISPLAY_NAME = "Demo"
+
+# The YAML dashboard of dashboards/massage.yaml, at /massage-demo/massage.
+DASHBOARD_URL_PATH = "massage-demo"
+DASHBOARD_VIEW = "massage"
+
+# The emulator package lives at the repo root.
+if str(REPO_DIR) not in sys.path:
+    sys.path.insert(0, str(REPO_DIR))

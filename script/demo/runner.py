@@ -1,0 +1,328 @@
+"""Runs the demo: emulated devices, Home Assistant, onboarding, devices, dashboard."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+import contextlib
+import ctypes
+from dataclasses import asdict, dataclass, field
+import json
+from pathlib import Path
+import signal
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+from . import (
+    DASHBOARD_URL_PATH,
+    DASHBOARD_VIEW,
+    DEFAULT_EMULATOR_PORT,
+    DEFAULT_PORT,
+    DISPLAY_NAME,
+    PASSWORD,
+    USERNAME,
+    config,
+    requirements,
+)
+from .api import DemoError, HomeAssistantApi
+from .devices import EmulatedDevices, RunningDevice
+
+DOMAIN = "massage"
+# Where the demo remembers its devices' ports and config entries between runs.
+STATE_FILE = ".massage-demo.json"
+# Home Assistant's console output; its own log is home-assistant.log beside it.
+CONSOLE_LOG = "home-assistant.console.log"
+STOP_TIMEOUT = 60.0
+_PR_SET_PDEATHSIG = 1
+
+
+def log(message: str) -> None:
+    """Print a progress line to stderr."""
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoOptions:
+    """What the command line asked for."""
+
+    config_dir: Path
+    port: int = DEFAULT_PORT
+    # None: the ports of the last run, or 8765 and 8766; 0: any free ports.
+    emulator_port: int | None = None
+    startup_timeout: float = 300.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoInfo:
+    """What a running demo offers; printed when it is ready."""
+
+    url: str
+    dashboard_url: str
+    username: str
+    password: str
+    config_dir: str
+    hass_pid: int
+    startup_seconds: float
+    created_user: bool
+    devices: list[RunningDevice] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict, devices with their URLs."""
+        data = asdict(self)
+        data["devices"] = [
+            {**asdict(device), "url": device.url} for device in self.devices
+        ]
+        return data
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the demo dies, even by SIGKILL."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Demo:
+    """One run of the demo; `start()` it, then `stop()` it whatever happened."""
+
+    def __init__(self, options: DemoOptions) -> None:
+        """Prepare a run; nothing starts yet."""
+        self.options = options
+        self.config_dir = options.config_dir.resolve()
+        self.base_url = f"http://127.0.0.1:{options.port}"
+        self._devices = EmulatedDevices()
+        self._hass: asyncio.subprocess.Process | None = None
+        self._console: Any = None
+
+    # -- state kept between runs ---------------------------------------------------
+
+    def _load_state(self) -> dict[str, Any]:
+        path = self.config_dir / STATE_FILE
+        try:
+            state = json.loads(path.read_text())
+        except FileNotFoundError, json.JSONDecodeError:
+            state = {}
+        return {"ports": state.get("ports", {}), "entries": state.get("entries", {})}
+
+    def _save_state(self, state: dict[str, Any]) -> None:
+        (self.config_dir / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
+
+    def _ports(self, saved: dict[str, int]) -> dict[str, int]:
+        base = self.options.emulator_port
+        if base is None:
+            if set(saved) == {"gun", "foot_leg"}:
+                return dict(saved)
+            base = DEFAULT_EMULATOR_PORT
+        if base == 0:
+            return {"gun": 0, "foot_leg": 0}
+        return {"gun": base, "foot_leg": base + 1}
+
+    # -- start -------------------------------------------------------------------------
+
+    async def start(self) -> DemoInfo:
+        """Start everything and return once the dashboard can be used."""
+        started = time.monotonic()
+        await requirements.install_missing(log)
+        config.prepare(self.config_dir, self.options.port)
+        state = self._load_state()
+        try:
+            devices = await self._devices.start(self._ports(state["ports"]))
+        except OSError as error:
+            raise DemoError(
+                f"Cannot start the emulated devices: {error}. Is another demo "
+                "running? Use --emulator-port to pick other ports."
+            ) from error
+        for device in devices:
+            log(f"Emulated {device.name} ({device.device_id}) at {device.url}")
+        await self._start_hass()
+        async with aiohttp.ClientSession() as session:
+            api = HomeAssistantApi(session, self.base_url)
+            await self._guard(api.wait_until_up(self.options.startup_timeout))
+            log(f"Home Assistant answers at {self.base_url}")
+            created = await self._guard(api.onboard(DISPLAY_NAME, USERNAME, PASSWORD))
+            log(
+                f"Onboarding done, user {USERNAME!r} created"
+                if created
+                else f"Onboarded already; logged in as {USERNAME!r}"
+            )
+            entry_ids = await self._guard(self._add_devices(api, devices, state))
+            self._save_state(state)
+            await self._guard(
+                api.wait_for_entries(entry_ids, self.options.startup_timeout)
+            )
+            await self._guard(api.wait_until_running(self.options.startup_timeout))
+        assert self._hass is not None  # noqa: S101 - started above
+        return DemoInfo(
+            url=self.base_url,
+            dashboard_url=f"{self.base_url}/{DASHBOARD_URL_PATH}/{DASHBOARD_VIEW}",
+            username=USERNAME,
+            password=PASSWORD,
+            config_dir=str(self.config_dir),
+            hass_pid=self._hass.pid,
+            startup_seconds=round(time.monotonic() - started, 1),
+            created_user=created,
+            devices=devices,
+        )
+
+    async def _start_hass(self) -> None:
+        log(f"Starting Home Assistant with configuration {self.config_dir}")
+        self._console = (self.config_dir / CONSOLE_LOG).open("wb")
+        # Its own session: a Ctrl-C in the terminal reaches only the demo, which
+        # then stops Home Assistant before the devices it controls.
+        self._hass = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "homeassistant",
+            "--config",
+            str(self.config_dir),
+            "--skip-pip",
+            "--log-no-color",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=self._console,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+
+    async def _guard[T](self, step: Awaitable[T]) -> T:
+        """Await `step`, unless Home Assistant exits first."""
+        assert self._hass is not None  # noqa: S101 - started before any step
+        task = asyncio.ensure_future(step)
+        exited = asyncio.ensure_future(self._hass.wait())
+        await asyncio.wait({task, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            exited.cancel()
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, DemoError):
+            await task
+        raise DemoError(
+            f"Home Assistant exited with status {self._hass.returncode} while "
+            f"starting.\n{self.log_tail()}"
+        )
+
+    async def _add_devices(
+        self,
+        api: HomeAssistantApi,
+        devices: list[RunningDevice],
+        state: dict[str, Any],
+    ) -> set[str]:
+        """Add each device through the config flow, or point its entry at its port."""
+        entries = await api.entries(DOMAIN)
+        known: dict[str, str] = state["entries"]
+        for device in devices:
+            user_input = {"host": "127.0.0.1", "port": device.port}
+            entry_id = known.get(device.kind)
+            if entry_id in entries:
+                if state["ports"].get(device.kind) != device.port:
+                    await self._reconfigure(api, entry_id, user_input, device)
+                continue
+            result = await api.run_flow(DOMAIN, user_input)
+            if result["type"] == "create_entry":
+                known[device.kind] = result["result"]["entry_id"]
+                log(f"Added {device.name} through the config flow")
+                continue
+            if result.get("reason") != "already_configured":
+                raise DemoError(f"Could not add {device.name}: {result}")
+            # Configured before, but this demo lost track of it (its state file).
+            candidates = [
+                found
+                for found, entry in entries.items()
+                if entry["title"] == device.name and found not in known.values()
+            ]
+            if not candidates:
+                raise DemoError(f"{device.name} is configured, but no entry is its")
+            known[device.kind] = candidates[0]
+            await self._reconfigure(api, candidates[0], user_input, device)
+        state["ports"] = {device.kind: device.port for device in devices}
+        return {known[device.kind] for device in devices}
+
+    @staticmethod
+    async def _reconfigure(
+        api: HomeAssistantApi,
+        entry_id: str,
+        user_input: dict[str, Any],
+        device: RunningDevice,
+    ) -> None:
+        result = await api.run_flow(DOMAIN, user_input, entry_id=entry_id)
+        if result.get("reason") != "reconfigure_successful":
+            raise DemoError(f"Could not move {device.name} to its port: {result}")
+        log(f"Moved {device.name} to port {device.port}")
+
+    # -- run and stop ----------------------------------------------------------------
+
+    async def wait_hass(self) -> int:
+        """Wait until Home Assistant exits; return its status."""
+        assert self._hass is not None  # noqa: S101 - only after start()
+        return await self._hass.wait()
+
+    async def stop(self) -> None:
+        """Stop Home Assistant, then the devices; safe at any point."""
+        hass, self._hass = self._hass, None
+        if hass is not None and hass.returncode is None:
+            log("Stopping Home Assistant")
+            hass.terminate()
+            try:
+                await asyncio.wait_for(hass.wait(), STOP_TIMEOUT)
+            except TimeoutError:
+                log("Home Assistant did not stop in time; killing it")
+                hass.kill()
+                await hass.wait()
+        await self._devices.stop()
+        if self._console is not None:
+            self._console.close()
+            self._console = None
+
+    def log_tail(self, lines: int = 30) -> str:
+        """Return the last lines Home Assistant printed, to explain a failure."""
+        path = self.config_dir / CONSOLE_LOG
+        try:
+            text = path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+async def run(
+    options: DemoOptions,
+    on_ready: Any,
+    stop: asyncio.Event,
+) -> int:
+    """
+    Run the demo until `stop` is set or Home Assistant exits; return a status.
+
+    `on_ready(info)` is called once everything runs.
+    """
+    demo = Demo(options)
+    try:
+        starting = asyncio.ensure_future(demo.start())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            log("Interrupted while starting")
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, DemoError):
+                await starting
+            return 130
+        stopping.cancel()
+        try:
+            info = starting.result()
+        except DemoError as error:
+            log(str(error))
+            return 1
+        on_ready(info)
+        exited = asyncio.ensure_future(demo.wait_hass())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if exited.done():
+            stopping.cancel()
+            log(f"Home Assistant exited with status {exited.result()}")
+            log(demo.log_tail())
+            return 1
+        exited.cancel()
+        return 0
+    finally:
+        await demo.stop()
+        log("Stopped")

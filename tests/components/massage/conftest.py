@@ -1,0 +1,144 @@
+"""Fixtures: emulated devices on loopback, and config entries pointing at them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+import time
+from unittest.mock import PropertyMock, patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.massage.const import DOMAIN
+from emulator import DeviceServer, EmulatedDevice, foot_leg_profile, gun_profile
+
+# Captured before any test freezes the clock: waits are bounded in real time.
+_real_monotonic = time.monotonic
+
+GUN_ID = "gun-0001"
+FOOT_LEG_ID = "footleg-0001"
+# Snapshots need a fixed clock; the emulator reads the same frozen one.
+FROZEN_NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_time(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """Fix the clock for tests that compare absolute times."""
+    freezer.move_to(FROZEN_NOW)
+    return freezer
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Enable the entities that are disabled by default, to test them too."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@asynccontextmanager
+async def serve(
+    hass: HomeAssistant, device: EmulatedDevice
+) -> AsyncIterator[DeviceServer]:
+    """Run an emulated device on a loopback port for one test.
+
+    Entries are unloaded before the device goes away, as a person would remove
+    the integration before unplugging the massager.
+    """
+    server = DeviceServer(device)
+    await server.start()
+    try:
+        yield server
+    finally:
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            if entry.state is ConfigEntryState.LOADED:
+                await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+        await server.stop()
+        device.close()
+
+
+@pytest.fixture
+async def gun_server(
+    hass: HomeAssistant, socket_enabled: None
+) -> AsyncGenerator[DeviceServer]:
+    """An emulated massage gun on a loopback port."""
+    async with serve(hass, EmulatedDevice(gun_profile(device_id=GUN_ID))) as server:
+        yield server
+
+
+@pytest.fixture
+async def foot_leg_server(
+    hass: HomeAssistant, socket_enabled: None
+) -> AsyncGenerator[DeviceServer]:
+    """An emulated foot and leg massager on a loopback port."""
+    device = EmulatedDevice(foot_leg_profile(device_id=FOOT_LEG_ID))
+    async with serve(hass, device) as server:
+        yield server
+
+
+def entry_for(server: DeviceServer, *, token: str | None = None) -> MockConfigEntry:
+    """A config entry for the device behind `server`."""
+    data = {CONF_HOST: "127.0.0.1", CONF_PORT: server.port}
+    if token is not None:
+        data[CONF_TOKEN] = token
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=server.device.info()["name"],
+        unique_id=server.device.info()["id"],
+        data=data,
+    )
+
+
+async def wait_for(
+    hass: HomeAssistant, condition: Callable[[], bool], limit: float = 10
+) -> float:
+    """Wait, in real time, until `condition()` holds; return how long it took.
+
+    It yields with zero-length sleeps, which still let sockets be read, so it
+    also works while a test has frozen the clock.
+    """
+    start = _real_monotonic()
+    while not condition():
+        assert _real_monotonic() - start < limit, "condition not reached in time"
+        await asyncio.sleep(0)
+        await hass.async_block_till_done()
+    return _real_monotonic() - start
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add (unless added) and set up an entry; wait for its push channel if loaded."""
+    if hass.config_entries.async_get_entry(entry.entry_id) is None:
+        entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    if entry.state is ConfigEntryState.LOADED:
+        await wait_for(hass, lambda: entry.runtime_data.coordinator.push_connected)
+
+
+@pytest.fixture
+async def gun_entry(hass: HomeAssistant, gun_server: DeviceServer) -> MockConfigEntry:
+    """A loaded entry for the emulated gun."""
+    entry = entry_for(gun_server)
+    await setup_entry(hass, entry)
+    return entry
+
+
+@pytest.fixture
+async def foot_leg_entry(
+    hass: HomeAssistant, foot_leg_server: DeviceServer
+) -> MockConfigEntry:
+    """A loaded entry for the emulated foot and leg massager."""
+    entry = entry_for(foot_leg_server)
+    await setup_entry(hass, entry)
+    return entry

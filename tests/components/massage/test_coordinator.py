@@ -1,0 +1,131 @@
+"""Tests of the push-fed coordinator: reconnects, polling fallback and availability."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.massage.const import (
+    POLL_INTERVAL,
+    RECONNECT_MAX_DELAY,
+    RECONNECT_MIN_DELAY,
+)
+from custom_components.massage.coordinator import reconnect_delay
+from emulator import DeviceServer
+
+from .conftest import wait_for
+
+FOOT = "fan.foot_and_leg_massager"
+
+
+@pytest.fixture(autouse=True)
+def fast_reconnect() -> None:
+    """Reconnect at once: these tests are about what happens, not how long it waits."""
+    with patch(
+        "custom_components.massage.coordinator.reconnect_delay", return_value=0.05
+    ):
+        yield
+
+
+def test_reconnect_delay_grows_to_a_cap_with_jitter() -> None:
+    """Delays grow from the minimum, never exceed the cap, and never drop to zero."""
+    for attempt in range(12):
+        ceiling = min(RECONNECT_MAX_DELAY, RECONNECT_MIN_DELAY * 2**attempt)
+        delays = {reconnect_delay(attempt) for _ in range(20)}
+        assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
+        assert len(delays) > 1
+
+
+async def test_push_follows_device_changes(
+    hass: HomeAssistant, foot_leg_server: DeviceServer, foot_leg_entry: MockConfigEntry
+) -> None:
+    """A change made on the device itself shows without polling."""
+    coordinator = foot_leg_entry.runtime_data.coordinator
+    assert coordinator.push_connected
+    assert coordinator.update_interval is None
+    foot_leg_server.device.press_power()
+    await wait_for(hass, lambda: hass.states.get(FOOT).state == "on")
+
+
+async def test_dropped_push_reconnects(
+    hass: HomeAssistant, foot_leg_server: DeviceServer, foot_leg_entry: MockConfigEntry
+) -> None:
+    """A dropped WebSocket comes back, and the entity never goes unavailable."""
+    coordinator = foot_leg_entry.runtime_data.coordinator
+    seen: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            seen.append(event.data["new_state"].state)
+            if event.data["entity_id"] == FOOT
+            else None
+        ),
+    )
+    foot_leg_server.drop_websockets()
+    await wait_for(hass, lambda: not coordinator.push_connected, limit=5)
+    await wait_for(hass, lambda: coordinator.push_connected)
+    foot_leg_server.device.press_power()
+    await wait_for(hass, lambda: hass.states.get(FOOT).state == "on")
+    assert STATE_UNAVAILABLE not in seen
+
+
+async def test_vanished_device_turns_unavailable_and_back(
+    hass: HomeAssistant,
+    foot_leg_server: DeviceServer,
+    foot_leg_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Unavailable within 10 s, one log line going and one coming back."""
+    coordinator = foot_leg_entry.runtime_data.coordinator
+    caplog.set_level(logging.INFO, logger="custom_components.massage")
+    foot_leg_server.faults.refuse_connections = True
+    took = await wait_for(
+        hass, lambda: hass.states.get(FOOT).state == STATE_UNAVAILABLE
+    )
+    assert took < 10
+    assert coordinator.update_interval == POLL_INTERVAL
+    # Reconnect attempts go on while it is away, without more log lines.
+    await asyncio.sleep(0.3)
+    await hass.async_block_till_done()
+
+    foot_leg_server.faults.refuse_connections = False
+    await wait_for(hass, lambda: hass.states.get(FOOT).state == "off")
+    assert coordinator.push_connected
+    going = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    coming = [r for r in caplog.records if "reachable again" in r.getMessage()]
+    assert len(going) == 1
+    assert len(coming) == 1
+
+
+async def test_silent_peer_falls_back_to_polling(
+    hass: HomeAssistant, foot_leg_server: DeviceServer, foot_leg_entry: MockConfigEntry
+) -> None:
+    """A push peer that stops answering is noticed; polling takes over."""
+    coordinator = foot_leg_entry.runtime_data.coordinator
+    foot_leg_server.faults.silent_websocket = True
+    took = await wait_for(hass, lambda: not coordinator.push_connected, limit=12)
+    assert took < 10
+    assert hass.states.get(FOOT).state == "off"
+    assert coordinator.update_interval == POLL_INTERVAL
+
+
+async def test_refused_push_starts_reauth(
+    hass: HomeAssistant, foot_leg_server: DeviceServer, foot_leg_entry: MockConfigEntry
+) -> None:
+    """A token refused on reconnect asks the user for a new one."""
+    foot_leg_server.token = "changed"
+    foot_leg_server.drop_websockets()
+    await wait_for(
+        hass,
+        lambda: any(
+            flow["context"]["source"] == SOURCE_REAUTH
+            for flow in hass.config_entries.flow.async_progress()
+        ),
+    )

@@ -1,0 +1,94 @@
+"""Tests of setting up, unloading and stopping a device's entry."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from emulator import DeviceServer
+
+from .conftest import entry_for, setup_entry, wait_for
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, foot_leg_server: DeviceServer
+) -> None:
+    """An entry loads, follows push, and unloads leaving the device stopped."""
+    entry = entry_for(foot_leg_server)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.push_connected
+
+    foot_leg_server.device.press_power()
+    await wait_for(
+        hass, lambda: hass.states.get("fan.foot_and_leg_massager").state == "on"
+    )
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert foot_leg_server.device.state.on is False
+    assert not coordinator.push_connected
+
+
+async def test_setup_retries_when_unreachable(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    """A device that is off the network is tried again later."""
+    gun_server.faults.refuse_connections = True
+    entry = entry_for(gun_server)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_setup_refused_token_starts_reauth(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    """A device that refuses the token asks the user for a new one."""
+    gun_server.token = "new"
+    entry = entry_for(gun_server, token="old")
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_setup_incompatible_device(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    """A device answering garbage is an error, not a retry loop."""
+    gun_server.faults.malformed_json = True
+    entry = entry_for(gun_server)
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.reason is not None
+
+
+async def test_setup_wrong_device(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    """Another device at the entry's address is not taken for ours."""
+    entry = MockConfigEntry(
+        domain="massage",
+        unique_id="someone-else",
+        data=entry_for(gun_server).data,
+    )
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+
+
+async def test_stopping_home_assistant_stops_device(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    """Nothing is left running once Home Assistant no longer guards it."""
+    entry = entry_for(gun_server)
+    await setup_entry(hass, entry)
+    gun_server.device.press_power()
+    await wait_for(hass, lambda: hass.states.get("fan.massage_gun").state == "on")
+
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert gun_server.device.state.on is False
