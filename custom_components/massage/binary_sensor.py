@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Capabilities
 from .coordinator import MassageConfigEntry, MassageCoordinator
-from .entity import MassageEntity
+from .entity import MassageEntity, entities_for
 
 # Read-only: the coordinator does all the fetching.
 PARALLEL_UPDATES = 0
@@ -57,12 +57,10 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors this device has."""
-    coordinator = entry.runtime_data.coordinator
-    capabilities = coordinator.info.capabilities
     async_add_entities(
-        MassageBinarySensor(coordinator, description)
-        for description in BINARY_SENSORS
-        if description.exists_fn(capabilities)
+        entities_for(
+            entry.runtime_data.coordinator, BINARY_SENSORS, MassageBinarySensor
+        )
     )
 
 

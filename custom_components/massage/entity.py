@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import DeviceKind
+from .api import Capabilities, DeviceKind
 from .const import CONF_DEFAULT_TIMER, DOMAIN
 from .coordinator import MassageCoordinator
 from .drivers import StateUpdate
 
 if TYPE_CHECKING:
-    from .api import Capabilities, DeviceState
+    from .api import DeviceState
+
+
+class CapabilityGated(Protocol):
+    """An entity description that exists only on devices with some capability."""
+
+    @property
+    def exists_fn(self) -> Callable[[Capabilities], bool]:
+        """Whether a device with these capabilities gets the entity."""
+        ...
+
+
+def entities_for[D: CapabilityGated, E: Entity](
+    coordinator: MassageCoordinator,
+    descriptions: Iterable[D],
+    entity_class: Callable[[MassageCoordinator, D], E],
+) -> list[E]:
+    """Make the entities whose descriptions apply to this device."""
+    capabilities = coordinator.info.capabilities
+    return [
+        entity_class(coordinator, description)
+        for description in descriptions
+        if description.exists_fn(capabilities)
+    ]
 
 
 class MassageEntity(CoordinatorEntity[MassageCoordinator]):

@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api import Capabilities, DeviceState
 from .coordinator import MassageConfigEntry, MassageCoordinator
 from .drivers import StateUpdate
-from .entity import MassageEntity
+from .entity import MassageEntity, entities_for
 
 PARALLEL_UPDATES = 1
 
@@ -82,12 +82,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the selects this device has."""
-    coordinator = entry.runtime_data.coordinator
-    capabilities = coordinator.info.capabilities
     async_add_entities(
-        MassageSelect(coordinator, description)
-        for description in SELECTS
-        if description.exists_fn(capabilities)
+        entities_for(entry.runtime_data.coordinator, SELECTS, MassageSelect)
     )
 
 

@@ -20,7 +20,7 @@ from homeassistant.helpers.typing import StateType
 
 from .api import Capabilities, DeviceState
 from .coordinator import MassageConfigEntry
-from .entity import MassageEntity
+from .entity import MassageEntity, entities_for
 
 # Read-only: the coordinator does all the fetching.
 PARALLEL_UPDATES = 0
@@ -95,12 +95,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors this device has."""
-    coordinator = entry.runtime_data.coordinator
-    capabilities = coordinator.info.capabilities
     async_add_entities(
-        MassageSensor(coordinator, description)
-        for description in SENSORS
-        if description.exists_fn(capabilities)
+        entities_for(entry.runtime_data.coordinator, SENSORS, MassageSensor)
     )
 
 
