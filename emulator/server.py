@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import contextlib
 from dataclasses import dataclass, field
 import hmac
 import json
@@ -112,6 +113,9 @@ class DeviceServer:
         self._serving: asyncio.Task[None] | None = None
         self._connections: set[_PushConnection] = set()
         self._unwatch_faults: Callable[[], None] = lambda: None
+        # Set while stopping, so that answers held back by added latency are
+        # released at once instead of outliving the server.
+        self._stopping = asyncio.Event()
 
     @property
     def host(self) -> str:
@@ -140,6 +144,7 @@ class DeviceServer:
         """Start listening; raises OSError when the port is taken."""
         if self._runner is not None:
             raise RuntimeError("the server is already running")
+        self._stopping.clear()
         app = web.Application(middlewares=[self._middleware])
         app.router.add_get(f"{API_PREFIX}/info", self._get_info)
         app.router.add_get(f"{API_PREFIX}/state", self._get_state)
@@ -169,6 +174,7 @@ class DeviceServer:
         if runner is None:
             return
         self._runner = None
+        self._stopping.set()
         self._unwatch_faults()
         if self._serving is not None:
             await self._serving
@@ -320,8 +326,9 @@ class DeviceServer:
         return self._json_response(self._typed(state.as_json()))
 
     async def _delay(self) -> None:
-        if (latency := self.faults.latency) > 0:
-            await asyncio.sleep(latency)
+        if (latency := self.faults.latency) > 0 and not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), latency)
 
     def _typed(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Apply the wrong-types fault to an info or state body."""

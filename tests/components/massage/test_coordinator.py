@@ -129,3 +129,16 @@ async def test_refused_push_starts_reauth(
             for flow in hass.config_entries.flow.async_progress()
         ),
     )
+
+
+async def test_dead_peer_turns_unavailable_within_ten_seconds(
+    hass: HomeAssistant, foot_leg_server: DeviceServer, foot_leg_entry: MockConfigEntry
+) -> None:
+    """A device that vanishes without closing anything is noticed in time."""
+    foot_leg_server.faults.silent_websocket = True
+    foot_leg_server.faults.latency = 30
+    took = await wait_for(
+        hass, lambda: hass.states.get(FOOT).state == STATE_UNAVAILABLE, limit=12
+    )
+    assert took < 10
+    foot_leg_server.faults.clear()

@@ -1,4 +1,4 @@
-"""Tests that Assist can drive a massager through its fan entity, with no custom sentences."""
+"""Tests that Assist drives a massager through its fan entity, no custom sentences."""
 
 from __future__ import annotations
 
