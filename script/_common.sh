@@ -45,6 +45,16 @@ mount_root() {
   cp /etc/ssl/certs/ca-certificates.crt "${PY_ROOT}/etc/ssl/certs/ca-certificates.crt"
 }
 
+# Unmounts everything below the root, deepest first, so that nothing outside it
+# (the checkout, /dev) can ever be reached through it by a removal.
+unmount_root() {
+  local target
+  awk '{print $2}' /proc/mounts | grep -E "^${PY_ROOT}(/|$)" | sort -r |
+    while read -r target; do
+      umount -l "${target}" 2>/dev/null || true
+    done
+}
+
 # Runs a command in the project's environment, with the venv first on PATH.
 in_env() {
   if use_root; then
