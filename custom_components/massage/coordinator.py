@@ -169,6 +169,8 @@ class MassageCoordinator(DataUpdateCoordinator["DeviceState"]):
 
     def _async_handle_push(self, state: DeviceState) -> None:
         """Take a state the device pushed."""
+        if self.push_connected and self.last_update_success and state == self.data:
+            return  # the echo of our own write, whose answer is already shown
         if not self.push_connected:
             self.push_connected = True
             self.update_interval = None  # push makes polling pointless

@@ -142,3 +142,23 @@ async def test_dead_peer_turns_unavailable_within_ten_seconds(
     )
     assert took < 10
     foot_leg_server.faults.clear()
+
+
+async def test_echo_of_own_write_is_not_applied_twice(
+    hass: HomeAssistant, foot_leg_server: DeviceServer, foot_leg_entry: MockConfigEntry
+) -> None:
+    """The push that echoes our own write does not make entities write again."""
+    coordinator = foot_leg_entry.runtime_data.coordinator
+    updates: list[object] = []
+    unsubscribe = coordinator.async_add_listener(lambda: updates.append(None))
+    await hass.services.async_call(
+        "fan", "turn_on", {"entity_id": FOOT, "percentage": 100}, blocking=True
+    )
+    assert len(updates) == 1
+    # The echo arrives over loopback well within this.
+    await asyncio.sleep(0.2)
+    await hass.async_block_till_done()
+    assert len(updates) == 1
+    foot_leg_server.device.press_power()
+    await wait_for(hass, lambda: len(updates) == 2)
+    unsubscribe()

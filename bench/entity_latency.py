@@ -1,0 +1,470 @@
+"""Measure Home Assistant action and push latency of a massager against floors."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+import logging
+from pathlib import Path
+import statistics
+import sys
+import tempfile
+import time
+from unittest.mock import patch
+
+from aiohttp.resolver import ThreadedResolver
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from homeassistant import loader, runner
+from homeassistant.components.fan.const import (
+    ATTR_PERCENTAGE,
+    DOMAIN as FAN_DOMAIN,
+    SERVICE_SET_PERCENTAGE,
+)
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    CONF_HOST,
+    CONF_PORT,
+    EVENT_STATE_CHANGED,
+    SERVICE_TURN_ON,
+    __version__ as ha_version,
+)
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    ServiceCall,
+    callback,
+)
+from homeassistant.helpers import aiohttp_client, frame
+from homeassistant.util.async_ import get_scheduled_timer_handles
+from homeassistant.util.percentage import ranged_value_to_percentage
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    MockConfigEntry,
+    async_test_home_assistant,
+)
+
+from custom_components.massage.api import MassageClient
+from custom_components.massage.const import DOMAIN
+from custom_components.massage.coordinator import MassageCoordinator
+from emulator import DeviceServer, EmulatedDevice, foot_leg_profile
+
+HOST = "127.0.0.1"
+DEVICE_ID = "footleg-bench"
+ENTITY_ID = "fan.foot_and_leg_massager"
+# Long protocol minutes: no session end lands inside the run.
+MINUTE_SECONDS = 3600.0
+PERCENTILE = 99
+# Bound on every wait for something that should take milliseconds.
+TIMEOUT = 10.0
+# Far longer than a loopback push takes, so no echo spills into the next sample.
+ECHO_DRAIN = 0.005
+FLOOR_DOMAIN = "bench"
+FLOOR_SERVICE = "floor"
+FLOOR_ENTITY = "bench.floor"
+
+
+def _summary(samples: list[float]) -> tuple[float, float]:
+    """Return the median and the 99th percentile of samples, in milliseconds."""
+    ms = [sample * 1000 for sample in samples]
+    p99 = statistics.quantiles(ms, n=100, method="inclusive")[PERCENTILE - 1]
+    return statistics.median(ms), p99
+
+
+class _CoordinatorWatch:
+    """Tells when the coordinator has taken a given level a given number of times.
+
+    A write from Home Assistant reaches the listeners once (the device's answer;
+    the coordinator drops the push that echoes it); a write from elsewhere once (the
+    push). Waiting for them, and for the echo to drain,
+    between samples keeps one sample's traffic out of the next one's timing.
+    """
+
+    def __init__(self, coordinator: MassageCoordinator) -> None:
+        """Watch `coordinator`, once `listener` is registered with it."""
+        self._coordinator = coordinator
+        self._level = 0
+        self._expected = 0
+        self._done: asyncio.Future[None] | None = None
+        self.seen = 0
+        """Updates carrying the level since the last `expect()`."""
+
+    def expect(self, level: int, updates: int) -> asyncio.Future[None]:
+        """Return a future that resolves after `updates` updates carrying `level`."""
+        self._level = level
+        self._expected = updates
+        self.seen = 0
+        self._done = asyncio.get_running_loop().create_future()
+        return self._done
+
+    @callback
+    def listener(self) -> None:
+        """Count an update of the coordinator that carries the expected level."""
+        state = self._coordinator.data
+        done = self._done
+        if done is None or done.done() or not state.on or state.level != self._level:
+            return
+        self.seen += 1
+        if self.seen >= self._expected:
+            done.set_result(None)
+
+
+class _Bench:
+    """One sample of each measurement at a time, against one loaded entry."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        device: EmulatedDevice,
+        coordinator: MassageCoordinator,
+        client: MassageClient,
+    ) -> None:
+        """Measure `device` through `hass`, and directly through `client`."""
+        self.hass = hass
+        self.device = device
+        self.client = client
+        self.watch = _CoordinatorWatch(coordinator)
+        self.levels = device.profile.levels
+        self.percentage = {
+            level: ranged_value_to_percentage((1, self.levels), level)
+            for level in range(1, self.levels + 1)
+        }
+        self.level = device.state.level
+        self._pending: tuple[int, asyncio.Future[float]] | None = None
+        self._floor_value = 0
+
+    @asynccontextmanager
+    async def listening(self, coordinator: MassageCoordinator) -> AsyncIterator[None]:
+        """Register the listeners and the floor action for the length of the block."""
+        undo: list[Callable[[], None]] = [
+            coordinator.async_add_listener(self.watch.listener),
+            self.hass.bus.async_listen(
+                EVENT_STATE_CHANGED, self._on_state_changed, _is_fan
+            ),
+        ]
+        self.hass.services.async_register(FLOOR_DOMAIN, FLOOR_SERVICE, self._floor)
+        try:
+            yield
+        finally:
+            self.hass.services.async_remove(FLOOR_DOMAIN, FLOOR_SERVICE)
+            self.hass.states.async_remove(FLOOR_ENTITY)
+            for unsubscribe in undo:
+                unsubscribe()
+
+    @callback
+    def _on_state_changed(self, event: Event[EventStateChangedData]) -> None:
+        """Note when the fan's state shows the percentage a push sample waits for."""
+        if self._pending is None:
+            return
+        expected, arrived = self._pending
+        new_state = event.data["new_state"]
+        if (
+            new_state is not None
+            and new_state.attributes.get(ATTR_PERCENTAGE) == expected
+            and not arrived.done()
+        ):
+            arrived.set_result(time.perf_counter())
+
+    @callback
+    def _floor(self, call: ServiceCall) -> None:
+        """Write one state and nothing else: the floor action."""
+        self.hass.states.async_set(FLOOR_ENTITY, str(call.data["value"]))
+
+    def _next_level(self) -> int:
+        return self.level % self.levels + 1
+
+    async def _settle(self, settled: asyncio.Future[None]) -> None:
+        """Wait until the coordinator has taken every update the sample caused."""
+        await asyncio.wait_for(settled, TIMEOUT)
+        # Untimed: let the push that echoes a write arrive before the next sample.
+        await asyncio.sleep(ECHO_DRAIN)
+        await self.hass.async_block_till_done()
+
+    def _check(self, level: int) -> None:
+        """Fail unless the device and the fan's state both show `level`."""
+        state = self.hass.states.get(ENTITY_ID)
+        shown = None if state is None else state.attributes.get(ATTR_PERCENTAGE)
+        if self.device.state.level != level or shown != self.percentage[level]:
+            raise RuntimeError(
+                f"after the action: device level {self.device.state.level}, "
+                f"{ENTITY_ID} at {shown} %; expected level {level}"
+            )
+
+    async def turn_on(self) -> None:
+        """Start a session at the current level, through Home Assistant."""
+        settled = self.watch.expect(self.level, updates=1)
+        await self.hass.services.async_call(
+            FAN_DOMAIN,
+            SERVICE_TURN_ON,
+            {ATTR_ENTITY_ID: ENTITY_ID, ATTR_PERCENTAGE: self.percentage[self.level]},
+            blocking=True,
+        )
+        await self._settle(settled)
+        self._check(self.level)
+
+    async def action(self) -> float:
+        """Time `fan.set_percentage` to the next level, call to return."""
+        target = self._next_level()
+        data = {ATTR_ENTITY_ID: ENTITY_ID, ATTR_PERCENTAGE: self.percentage[target]}
+        settled = self.watch.expect(target, updates=1)
+        started = time.perf_counter()
+        await self.hass.services.async_call(
+            FAN_DOMAIN, SERVICE_SET_PERCENTAGE, data, blocking=True
+        )
+        elapsed = time.perf_counter() - started
+        self._check(target)
+        await self._settle(settled)
+        self.level = target
+        return elapsed
+
+    async def push(self) -> float:
+        """Time a change on the device to the fan's state_changed event."""
+        target = self._next_level()
+        arrived: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._pending = (self.percentage[target], arrived)
+        try:
+            started = time.perf_counter()
+            self.device.write({"level": target})
+            seen = await asyncio.wait_for(arrived, TIMEOUT)
+        finally:
+            self._pending = None
+        await self.hass.async_block_till_done()
+        self.level = target
+        return seen - started
+
+    async def raw_update(self) -> float:
+        """Time a bare `MassageClient.update(level=...)` to the next level."""
+        target = self._next_level()
+        settled = self.watch.expect(target, updates=1)
+        started = time.perf_counter()
+        await self.client.update(level=target)
+        elapsed = time.perf_counter() - started
+        await self._settle(settled)
+        self.level = target
+        return elapsed
+
+    async def floor_action(self) -> float:
+        """Time a blocking call of the action that writes one state."""
+        self._floor_value += 1
+        data = {"value": self._floor_value}
+        started = time.perf_counter()
+        await self.hass.services.async_call(
+            FLOOR_DOMAIN, FLOOR_SERVICE, data, blocking=True
+        )
+        elapsed = time.perf_counter() - started
+        state = self.hass.states.get(FLOOR_ENTITY)
+        if state is None or state.state != str(self._floor_value):
+            raise RuntimeError(f"{FLOOR_ENTITY} did not take {self._floor_value}")
+        await self.hass.async_block_till_done()
+        return elapsed
+
+
+@callback
+def _is_fan(event_data: EventStateChangedData) -> bool:
+    return event_data["entity_id"] == ENTITY_ID
+
+
+class _Results:
+    """The samples of every measurement, in seconds."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.action: list[float] = []
+        self.push: list[float] = []
+        self.raw: list[float] = []
+        self.floor: list[float] = []
+
+
+class _LoopbackResolver(ThreadedResolver):
+    """Stands in for Home Assistant's mDNS resolver, which needs zeroconf.
+
+    aiohttp never asks a resolver about an IP address such as 127.0.0.1, so the
+    figures are the same; the point is that no multicast socket gets opened.
+    """
+
+    async def real_close(self) -> None:
+        """Close the resolver when Home Assistant closes (as its own does)."""
+        await self.close()
+
+
+def _make_resolver(hass: HomeAssistant) -> _LoopbackResolver:
+    return _LoopbackResolver()
+
+
+@asynccontextmanager
+async def _home_assistant(config_dir: str) -> AsyncIterator[HomeAssistant]:
+    """Run a Home Assistant that loads custom integrations; stop it afterwards."""
+    with patch.object(aiohttp_client, "_async_make_resolver", _make_resolver):
+        async with _running_home_assistant(config_dir) as hass:
+            yield hass
+
+
+@asynccontextmanager
+async def _running_home_assistant(config_dir: str) -> AsyncIterator[HomeAssistant]:
+    """Start the test harness's Home Assistant, with custom integrations allowed."""
+    async with async_test_home_assistant(config_dir=config_dir) as hass:
+        frame.async_setup(hass)
+        # What the test harness's enable_custom_integrations fixture does.
+        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        try:
+            yield hass
+        finally:
+            await hass.async_stop(force=True)
+
+
+async def _push_connected(coordinator: MassageCoordinator) -> None:
+    """Wait until the coordinator follows the device's push channel."""
+    connected: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    @callback
+    def _on_update() -> None:
+        if coordinator.push_connected and not connected.done():
+            connected.set_result(None)
+
+    unsubscribe = coordinator.async_add_listener(_on_update)
+    try:
+        if not coordinator.push_connected:
+            await asyncio.wait_for(connected, TIMEOUT)
+    finally:
+        unsubscribe()
+
+
+@asynccontextmanager
+async def _loaded_entry(
+    hass: HomeAssistant, server: DeviceServer
+) -> AsyncIterator[MockConfigEntry]:
+    """Set up an entry for the device behind `server`; unload it afterwards."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=server.device.info()["name"],
+        unique_id=server.device.info()["id"],
+        data={CONF_HOST: HOST, CONF_PORT: server.port},
+    )
+    entry.add_to_hass(hass)
+    try:
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        if entry.state is not ConfigEntryState.LOADED:
+            raise RuntimeError(f"the entry did not load: {entry.state}")
+        await _push_connected(entry.runtime_data.coordinator)
+        if hass.states.get(ENTITY_ID) is None:
+            raise RuntimeError(f"{ENTITY_ID} does not exist")
+        yield entry
+    finally:
+        if entry.state is ConfigEntryState.LOADED:
+            await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def _measure(
+    hass: HomeAssistant, server: DeviceServer, samples: int, warmup: int
+) -> _Results:
+    """Take the samples, one of each measurement per round."""
+    results = _Results()
+    async with _loaded_entry(hass, server) as entry:
+        coordinator: MassageCoordinator = entry.runtime_data.coordinator
+        client = MassageClient(
+            HOST, port=server.port, session=aiohttp_client.async_get_clientsession(hass)
+        )
+        await client.info()
+        bench = _Bench(hass, server.device, coordinator, client)
+        async with bench.listening(coordinator):
+            await bench.turn_on()
+            for index in range(warmup + samples):
+                action = await bench.action()
+                push = await bench.push()
+                raw = await bench.raw_update()
+                floor = await bench.floor_action()
+                if index < warmup:
+                    continue
+                results.action.append(action)
+                results.push.append(push)
+                results.raw.append(raw)
+                results.floor.append(floor)
+        await client.close()
+    return results
+
+
+def _leftovers() -> list[str]:
+    """Describe the tasks and timers still pending on the running loop."""
+    loop = asyncio.get_running_loop()
+    tasks = asyncio.all_tasks(loop) - {asyncio.current_task(loop)}
+    timers = [
+        handle for handle in get_scheduled_timer_handles(loop) if not handle.cancelled()
+    ]
+    return [f"lingering task {task!r}" for task in tasks] + [
+        f"lingering timer {handle!r}" for handle in timers
+    ]
+
+
+def _line(label: str, samples: list[float]) -> str:
+    median, p99 = _summary(samples)
+    return f"{label:<44}: median {median:8.3f} ms   p99 {p99:8.3f} ms"
+
+
+def _ratio(label: str, numerator: list[float], denominator: list[float]) -> str:
+    top_median, top_p99 = _summary(numerator)
+    bottom_median, bottom_p99 = _summary(denominator)
+    return (
+        f"{label:<44}: median {top_median / bottom_median:8.2f} x    "
+        f"p99 {top_p99 / bottom_p99:8.2f} x"
+    )
+
+
+async def main(samples: int, warmup: int) -> int:
+    """Measure against one emulated foot and leg massager; print the figures."""
+    device = EmulatedDevice(
+        foot_leg_profile(device_id=DEVICE_ID), minute_seconds=MINUTE_SECONDS
+    )
+    server = DeviceServer(device, host=HOST, port=0)
+    await server.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="massage-bench-") as config_dir:
+            async with _home_assistant(config_dir) as hass:
+                results = await _measure(hass, server, samples, warmup)
+    finally:
+        await server.stop()
+        device.close()
+    leftovers = _leftovers()
+
+    print(
+        f"samples: {samples} each (after {warmup} warm-up), one of each per round, "
+        f"loopback {HOST}, Home Assistant {ha_version}"
+    )
+    print(_line("(1) HA action -> device (fan.set_percentage)", results.action))
+    print(_line("(2) device change -> HA state (push)", results.push))
+    print(_line("(3a) floor: MassageClient.update()", results.raw))
+    print(_line("(3b) floor: HA action writing one state", results.floor))
+    print(_ratio("ratio (1) / (3a)", results.action, results.raw))
+    print(_ratio("ratio (1) / (3b)", results.action, results.floor))
+    for leftover in leftovers:
+        print(leftover, file=sys.stderr)
+    return 1 if leftovers else 0
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--samples", type=int, default=300, help="samples per figure")
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured rounds")
+    args = parser.parse_args()
+    if args.samples < 2:
+        parser.error("--samples must be at least 2")
+    if args.warmup < 0:
+        parser.error("--warmup must not be negative")
+    return args
+
+
+if __name__ == "__main__":
+    arguments = _parse_args()
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    # The event loop Home Assistant runs on: its executor and exception handler.
+    sys.exit(
+        asyncio.run(
+            main(arguments.samples, arguments.warmup),
+            loop_factory=runner.create_event_loop,
+        )
+    )
