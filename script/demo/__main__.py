@@ -18,7 +18,7 @@ import sys
 # Run as `python script/demo`: make the package importable as `demo`.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demo import DEFAULT_CONFIG_DIR, DEFAULT_PORT, REPO_DIR
+from demo import DEFAULT_CONFIG_DIR, DEFAULT_PORT, REPO_DIR, requirements
 from demo.runner import DemoInfo, DemoOptions, run
 
 
@@ -39,8 +39,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--port",
         type=_port,
-        default=DEFAULT_PORT,
-        help=f"Home Assistant's HTTP port (default {DEFAULT_PORT})",
+        default=None,
+        help=f"Home Assistant's HTTP port, for a new configuration (default "
+        f"{DEFAULT_PORT}); an existing one keeps its own",
     )
     parser.add_argument(
         "--config",
@@ -54,6 +55,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="port of the emulated gun, the foot and leg massager takes the next; "
         "0 picks free ports (default: as last time, first 8765)",
+    )
+    parser.add_argument(
+        "--prepare",
+        action="store_true",
+        help="only install the packages Home Assistant's web interface loads, then "
+        "exit (script/setup does this)",
     )
     parser.add_argument(
         "--json",
@@ -108,8 +115,12 @@ async def _main(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the demo; return the exit status."""
-    return asyncio.run(_main(parse_args(argv)))
+    """Run the demo, or only prepare for it; return the exit status."""
+    args = parse_args(argv)
+    if args.prepare:
+        asyncio.run(requirements.install_missing(lambda line: print(line, flush=True)))
+        return 0
+    return asyncio.run(_main(args))
 
 
 if __name__ == "__main__":

@@ -102,14 +102,13 @@ class HomeAssistantApi:
                 raise DemoError(f"GET /api/onboarding answered {response.status}")
             return {step["step"] for step in await response.json() if step["done"]}
 
-    async def onboard(self, name: str, username: str, password: str) -> bool:
+    async def onboard(self, name: str, username: str, password: str) -> set[str]:
         """
         Finish onboarding with `username` as its owner; log in either way.
 
-        Returns True when this call created the user.
+        Returns the steps this call did, empty when onboarding was done before.
         """
         done = await self.onboarding_done()
-        created = False
         if "user" not in done:
             answer = await self._request(
                 "POST",
@@ -123,7 +122,6 @@ class HomeAssistantApi:
                 },
             )
             await self._token_from_code(answer["auth_code"])
-            created = True
         else:
             await self.login(username, password)
         if "core_config" not in done:
@@ -136,7 +134,7 @@ class HomeAssistantApi:
                 "/api/onboarding/integration",
                 json={"client_id": self.client_id, "redirect_uri": self.redirect_uri},
             )
-        return created
+        return set(ONBOARDING_STEPS) - done
 
     async def login(self, username: str, password: str) -> None:
         """Log in as a person does on the login page, through a login flow."""
@@ -179,7 +177,31 @@ class HomeAssistantApi:
         )
         self._access_token = tokens["access_token"]
 
+    async def websocket_command(self, command: dict[str, Any]) -> Any:
+        """Send one command over the WebSocket API and return its result."""
+        async with self._session.ws_connect(
+            f"{self.base_url}/api/websocket"
+        ) as websocket:
+            await websocket.receive_json()  # auth_required
+            await websocket.send_json(
+                {"type": "auth", "access_token": self._access_token}
+            )
+            if (await websocket.receive_json())["type"] != "auth_ok":
+                raise DemoError("The WebSocket API refused the demo's token")
+            await websocket.send_json({"id": 1, **command})
+            while True:
+                message = await websocket.receive_json()
+                if message.get("id") == 1 and message["type"] == "result":
+                    break
+        if not message["success"]:
+            raise DemoError(f"{command['type']} failed: {message['error']}")
+        return message["result"]
+
     # -- config entries --------------------------------------------------------------
+
+    async def remove_entry(self, entry_id: str) -> None:
+        """Delete a config entry."""
+        await self._request("DELETE", f"/api/config/config_entries/entry/{entry_id}")
 
     async def entries(self, domain: str) -> dict[str, dict[str, Any]]:
         """Return the config entries of `domain`, by entry id."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
-from . import DASHBOARD_URL_PATH, REPO_DIR
+from . import DASHBOARD_URL_PATH, DEFAULT_PORT, REPO_DIR
+from .api import DemoError
 
 # The first line of a configuration.yaml the demo wrote; only such a file is rewritten.
 MARKER = "# Written by script/demo: rewritten on every run while this line is here."
@@ -26,10 +29,7 @@ homeassistant:
   longitude: 13.40
   elevation: 34
 
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
-
+{http}
 logger:
   default: warning
   logs:
@@ -54,9 +54,21 @@ lovelace:
       mode: yaml
       filename: dashboards/massage.yaml
       title: Massage
-      icon: mdi:massage
+      icon: mdi:spa
       show_in_sidebar: true
       require_admin: false
+"""
+
+# Home Assistant 2026.x keeps its HTTP settings in .storage/http and reads the
+# `http:` section only once, to migrate it, as a trial that the demo then confirms.
+HTTP_FIRST_RUN = """\
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
+"""
+HTTP_MIGRATED = """\
+# http: Home Assistant took 127.0.0.1:{port} from here on the first run and keeps it
+# in .storage/http now (Settings > System > Network changes it).
 """
 
 # Files that `!include` reads; created empty once and then left to the UI editors.
@@ -73,19 +85,65 @@ LINKS = {
 }
 
 
-def prepare(config_dir: Path, port: int) -> None:
-    """Create or refresh `config_dir`; leaves Home Assistant's own files alone."""
+def stored_http_settings(config_dir: Path) -> dict[str, Any] | None:
+    """
+    Return the HTTP settings Home Assistant will start with, from its storage.
+
+    None when it has not taken them over from configuration.yaml yet. Only read:
+    the demo changes them through Home Assistant alone.
+    """
+    try:
+        stored = json.loads((config_dir / ".storage" / "http").read_text())["data"]
+    except FileNotFoundError:
+        return None
+    if not stored.get("yaml_migration_done"):
+        return None
+    pending = stored.get("pending")
+    if pending is not None and pending.get("error") is None:
+        return dict(pending)
+    return dict(stored["stable"])
+
+
+def prepare(config_dir: Path, port: int | None) -> int:
+    """
+    Create or refresh `config_dir`; return the port Home Assistant will listen on.
+
+    `port` None means the port this configuration already has, or 8123 at first.
+    Leaves Home Assistant's own files alone.
+    """
     config_dir.mkdir(parents=True, exist_ok=True)
+    settings = stored_http_settings(config_dir)
+    if settings is None:
+        port = DEFAULT_PORT if port is None else port
+        http = HTTP_FIRST_RUN.format(port=port)
+    else:
+        if settings.get("server_host") != ["127.0.0.1"]:
+            raise DemoError(
+                f"{config_dir} has Home Assistant listen on "
+                f"{settings.get('server_host') or 'every interface'}, not only "
+                "127.0.0.1; the demo will not start it. Remove that directory to "
+                "start afresh."
+            )
+        if port is not None and port != settings["server_port"]:
+            raise DemoError(
+                f"{config_dir} has Home Assistant on port "
+                f"{settings['server_port']}. Run without --port to use it, change "
+                "it under Settings > System > Network, or remove that directory to "
+                "start afresh."
+            )
+        port = int(settings["server_port"])
+        http = HTTP_MIGRATED.format(port=port)
     configuration = config_dir / "configuration.yaml"
     if not configuration.exists() or configuration.read_text().startswith(MARKER):
         configuration.write_text(
-            CONFIGURATION.format(marker=MARKER, port=port, dashboard=DASHBOARD_URL_PATH)
+            CONFIGURATION.format(marker=MARKER, http=http, dashboard=DASHBOARD_URL_PATH)
         )
     for name, content in INCLUDED.items():
         if not (config_dir / name).exists():
             (config_dir / name).write_text(content)
     for link, target in LINKS.items():
         _link(config_dir / link, target)
+    return port
 
 
 def _link(link: Path, target: Path) -> None:

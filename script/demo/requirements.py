@@ -3,9 +3,11 @@ The Python packages Home Assistant's web interface and always-loaded parts need.
 
 The test requirements carry Home Assistant's core only; a full Home Assistant
 installs what an integration needs the first time it loads it, from the internet.
-The demo instead installs, once and before Home Assistant starts, exactly what the
-manifests of the integrations it loads pin, and then runs Home Assistant with
-`--skip-pip`, so that it never reaches for the network itself.
+The demo instead installs, once and before Home Assistant starts, what the manifests
+of the integrations it loads pin, and then runs Home Assistant with `--skip-pip`, so
+that it never reaches for the network itself. Without these, the web interface does
+not load: it asks for every action's description, which imports the speech and
+voice integrations.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ CONFIGURED = (
 )
 _NAME = re.compile(r"^[A-Za-z0-9._-]+")
 FRONTEND = "home-assistant-frontend"
-# Written into the environment: requirements that pip could not install here.
+# Written into the environment: pinned requirements without a wheel here.
 STAMP = ".massage-demo-requirements"
 
 
@@ -52,12 +54,15 @@ def _always_loaded() -> set[str]:
     )
 
 
+def _name(requirement: str) -> str:
+    """Return the package name of a requirement such as `mutagen==1.48.1`."""
+    match = _NAME.match(requirement)
+    return requirement if match is None else match.group(0)
+
+
 def _installed(requirement: str) -> bool:
     """Whether `name==version` (or just a name) is installed in that version."""
-    match = _NAME.match(requirement)
-    if match is None:
-        return True
-    name = match.group(0)
+    name = _name(requirement)
     try:
         version = importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
@@ -107,25 +112,29 @@ async def install_missing(log: Callable[[str], None]) -> None:
     """
     Install what is missing with pip; only the web interface is indispensable.
 
-    A package without a wheel for this machine is noted in the environment, so it
-    is not tried again (nor the network needed) on every start.
+    A pinned version without a wheel for this machine (no compiler is needed, nor
+    provided) is replaced by the newest release of that package that has one, or
+    left out. Either is noted in the environment, so that it is not tried again,
+    nor the network needed, on every start.
     """
     stamp = Path(sys.prefix) / STAMP
-    unavailable = set(stamp.read_text().split()) if stamp.exists() else set()
-    todo = [requirement for requirement in missing() if requirement not in unavailable]
+    settled = set(stamp.read_text().split()) if stamp.exists() else set()
+    todo = [requirement for requirement in missing() if requirement not in settled]
     if not todo:
         return
-    log(f"Installing what Home Assistant's web interface needs: {' '.join(todo)}")
+    log(f"Installing packages Home Assistant loads: {' '.join(todo)}")
     if await _pip_install(*todo):
         return
-    # One package without a wheel for this machine must not cost the others.
-    failed = [
-        requirement for requirement in todo if not await _pip_install(requirement)
-    ]
-    if any(requirement.startswith(FRONTEND) for requirement in failed):
-        raise DemoError(f"Could not install the web interface ({FRONTEND})")
-    stamp.write_text("\n".join(sorted(unavailable | set(failed))) + "\n")
-    log(
-        f"Not available here: {' '.join(failed)}. Home Assistant logs that the "
-        "integrations needing them cannot load; the demo does without them."
-    )
+    # Some pinned version has no wheel here: one at a time, then the fallbacks.
+    for requirement in todo:
+        if await _pip_install(requirement):
+            continue
+        if requirement.startswith(FRONTEND):
+            raise DemoError(f"Could not install the web interface ({requirement})")
+        name = _name(requirement)
+        if name != requirement and await _pip_install(name):
+            log(f"{requirement} has no wheel here; installed the newest {name}")
+        else:
+            log(f"Could not install {requirement}; Home Assistant will log why")
+        settled.add(requirement)
+    stamp.write_text("\n".join(sorted(settled)) + "\n")

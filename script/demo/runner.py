@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 import contextlib
 import ctypes
 from dataclasses import asdict, dataclass, field
 import json
 from pathlib import Path
 import signal
+import socket
 import sys
 import time
-from typing import Any
+from typing import IO, Any
 
 import aiohttp
 
@@ -20,7 +21,6 @@ from . import (
     DASHBOARD_URL_PATH,
     DASHBOARD_VIEW,
     DEFAULT_EMULATOR_PORT,
-    DEFAULT_PORT,
     DISPLAY_NAME,
     PASSWORD,
     USERNAME,
@@ -35,13 +35,18 @@ DOMAIN = "massage"
 STATE_FILE = ".massage-demo.json"
 # Home Assistant's console output; its own log is home-assistant.log beside it.
 CONSOLE_LOG = "home-assistant.console.log"
+# What onboarding adds that needs the internet, which the demo goes without.
+ONLINE_ONBOARDING_DOMAINS = ("google_translate", "met", "radio_browser")
+# Home Assistant exits with this status when it is asked to restart.
+RESTART_EXIT_CODE = 100
 STOP_TIMEOUT = 60.0
 _PR_SET_PDEATHSIG = 1
 
 
 def log(message: str) -> None:
-    """Print a progress line to stderr."""
-    print(f"==> {message}", file=sys.stderr, flush=True)
+    """Print a progress line to stderr, if anyone still reads it."""
+    with contextlib.suppress(OSError):
+        print(f"==> {message}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,7 +54,8 @@ class DemoOptions:
     """What the command line asked for."""
 
     config_dir: Path
-    port: int = DEFAULT_PORT
+    # None: the port the configuration has, 8123 at first.
+    port: int | None = None
     # None: the ports of the last run, or 8765 and 8766; 0: any free ports.
     emulator_port: int | None = None
     startup_timeout: float = 300.0
@@ -66,7 +72,6 @@ class DemoInfo:
     config_dir: str
     hass_pid: int
     startup_seconds: float
-    created_user: bool
     devices: list[RunningDevice] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -78,10 +83,30 @@ class DemoInfo:
         return data
 
 
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM when the demo dies, even by SIGKILL."""
+def _prepare_child() -> None:
+    """
+    In Home Assistant's process, before it runs: default signal handling.
+
+    And SIGTERM when the demo dies, even by SIGKILL, so that it never outlives it.
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _check_free(port: int) -> None:
+    """Refuse to start when something else serves the port already."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise DemoError(
+                f"Port {port} is taken ({error.strerror}): is another Home "
+                "Assistant or demo running? Stop it, or use --config with another "
+                "directory and --port."
+            ) from error
 
 
 class Demo:
@@ -91,10 +116,10 @@ class Demo:
         """Prepare a run; nothing starts yet."""
         self.options = options
         self.config_dir = options.config_dir.resolve()
-        self.base_url = f"http://127.0.0.1:{options.port}"
+        self.base_url = ""
         self._devices = EmulatedDevices()
         self._hass: asyncio.subprocess.Process | None = None
-        self._console: Any = None
+        self._console: IO[bytes] | None = None
 
     # -- state kept between runs ---------------------------------------------------
 
@@ -109,7 +134,7 @@ class Demo:
     def _save_state(self, state: dict[str, Any]) -> None:
         (self.config_dir / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
 
-    def _ports(self, saved: dict[str, int]) -> dict[str, int]:
+    def _emulator_ports(self, saved: dict[str, int]) -> dict[str, int]:
         base = self.options.emulator_port
         if base is None:
             if set(saved) == {"gun", "foot_leg"}:
@@ -125,10 +150,12 @@ class Demo:
         """Start everything and return once the dashboard can be used."""
         started = time.monotonic()
         await requirements.install_missing(log)
-        config.prepare(self.config_dir, self.options.port)
+        port = config.prepare(self.config_dir, self.options.port)
+        self.base_url = f"http://127.0.0.1:{port}"
+        _check_free(port)
         state = self._load_state()
         try:
-            devices = await self._devices.start(self._ports(state["ports"]))
+            devices = await self._devices.start(self._emulator_ports(state["ports"]))
         except OSError as error:
             raise DemoError(
                 f"Cannot start the emulated devices: {error}. Is another demo "
@@ -141,17 +168,22 @@ class Demo:
             api = HomeAssistantApi(session, self.base_url)
             await self._guard(api.wait_until_up(self.options.startup_timeout))
             log(f"Home Assistant answers at {self.base_url}")
-            created = await self._guard(api.onboard(DISPLAY_NAME, USERNAME, PASSWORD))
-            log(
-                f"Onboarding done, user {USERNAME!r} created"
-                if created
-                else f"Onboarded already; logged in as {USERNAME!r}"
+            onboarded_now = await self._guard(
+                api.onboard(DISPLAY_NAME, USERNAME, PASSWORD)
             )
+            log(
+                f"Onboarding done: user {USERNAME!r} created"
+                if "user" in onboarded_now
+                else f"Logged in as {USERNAME!r}"
+            )
+            await self._guard(self._confirm_http_settings(api))
             entry_ids = await self._guard(self._add_devices(api, devices, state))
             self._save_state(state)
             await self._guard(
                 api.wait_for_entries(entry_ids, self.options.startup_timeout)
             )
+            if "core_config" in onboarded_now:
+                await self._guard(self._remove_online_entries(api))
             await self._guard(api.wait_until_running(self.options.startup_timeout))
         assert self._hass is not None  # noqa: S101 - started above
         return DemoInfo(
@@ -162,13 +194,13 @@ class Demo:
             config_dir=str(self.config_dir),
             hass_pid=self._hass.pid,
             startup_seconds=round(time.monotonic() - started, 1),
-            created_user=created,
             devices=devices,
         )
 
     async def _start_hass(self) -> None:
         log(f"Starting Home Assistant with configuration {self.config_dir}")
-        self._console = (self.config_dir / CONSOLE_LOG).open("wb")
+        if self._console is None:
+            self._console = (self.config_dir / CONSOLE_LOG).open("wb")
         # Its own session: a Ctrl-C in the terminal reaches only the demo, which
         # then stops Home Assistant before the devices it controls.
         self._hass = await asyncio.create_subprocess_exec(
@@ -183,7 +215,7 @@ class Demo:
             stdout=self._console,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_prepare_child,
         )
 
     async def _guard[T](self, step: Awaitable[T]) -> T:
@@ -202,6 +234,32 @@ class Demo:
             f"Home Assistant exited with status {self._hass.returncode} while "
             f"starting.\n{self.log_tail()}"
         )
+
+    @staticmethod
+    async def _confirm_http_settings(api: HomeAssistantApi) -> None:
+        """
+        Confirm the HTTP settings taken over from configuration.yaml.
+
+        Home Assistant tries new HTTP settings on probation and goes back to the
+        last confirmed ones (every interface, port 8123, at first) after five
+        minutes unless someone confirms them, as the demo does here.
+        """
+        settings = await api.websocket_command({"type": "http/config"})
+        if settings["active_config_type"] != "pending":
+            return
+        await api.websocket_command({"type": "http/config/promote"})
+        # Its repair asks to remove `http:` from configuration.yaml, which the
+        # demo does itself from the next start on.
+        with contextlib.suppress(DemoError):
+            await api.websocket_command(
+                {
+                    "type": "repairs/ignore_issue",
+                    "domain": "http",
+                    "issue_id": "deprecated_yaml",
+                    "ignore": True,
+                }
+            )
+        log("Confirmed the HTTP settings (127.0.0.1 only)")
 
     async def _add_devices(
         self,
@@ -251,12 +309,44 @@ class Demo:
             raise DemoError(f"Could not move {device.name} to its port: {result}")
         log(f"Moved {device.name} to port {device.port}")
 
+    @staticmethod
+    async def _remove_online_entries(api: HomeAssistantApi) -> None:
+        """Remove what onboarding added that would only fail without internet."""
+        for domain in ONLINE_ONBOARDING_DOMAINS:
+            for entry_id, entry in (await api.entries(domain)).items():
+                if entry["source"] == "onboarding":
+                    await api.remove_entry(entry_id)
+                    log(f"Removed {entry['title']}: it needs the internet")
+
     # -- run and stop ----------------------------------------------------------------
 
-    async def wait_hass(self) -> int:
-        """Wait until Home Assistant exits; return its status."""
+    async def run_until(self, stop: asyncio.Event) -> int:
+        """
+        Keep Home Assistant running until `stop` is set; return an exit status.
+
+        Restarts it when it asks to be restarted (Settings > Restart), as its
+        own supervisor would.
+        """
         assert self._hass is not None  # noqa: S101 - only after start()
-        return await self._hass.wait()
+        while True:
+            exited = asyncio.ensure_future(self._hass.wait())
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if stopping.done():
+                exited.cancel()
+                return 0
+            stopping.cancel()
+            status = exited.result()
+            if status != RESTART_EXIT_CODE:
+                log(f"Home Assistant exited with status {status}")
+                log(self.log_tail())
+                return 1
+            log("Home Assistant asked to be restarted")
+            await self._start_hass()
+            async with aiohttp.ClientSession() as session:
+                api = HomeAssistantApi(session, self.base_url)
+                await self._guard(api.wait_until_up(self.options.startup_timeout))
+            log(f"Home Assistant is back at {self.base_url}")
 
     async def stop(self) -> None:
         """Stop Home Assistant, then the devices; safe at any point."""
@@ -287,11 +377,11 @@ class Demo:
 
 async def run(
     options: DemoOptions,
-    on_ready: Any,
+    on_ready: Callable[[DemoInfo], None],
     stop: asyncio.Event,
 ) -> int:
     """
-    Run the demo until `stop` is set or Home Assistant exits; return a status.
+    Run the demo until `stop` is set or Home Assistant fails; return a status.
 
     `on_ready(info)` is called once everything runs.
     """
@@ -313,16 +403,11 @@ async def run(
             log(str(error))
             return 1
         on_ready(info)
-        exited = asyncio.ensure_future(demo.wait_hass())
-        stopping = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if exited.done():
-            stopping.cancel()
-            log(f"Home Assistant exited with status {exited.result()}")
-            log(demo.log_tail())
+        try:
+            return await demo.run_until(stop)
+        except DemoError as error:
+            log(str(error))
             return 1
-        exited.cancel()
-        return 0
     finally:
         await demo.stop()
         log("Stopped")

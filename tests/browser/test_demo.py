@@ -1,0 +1,114 @@
+"""
+The demo, end to end, as a person uses it: script/develop's code in real processes.
+
+Starts the demo (Home Assistant and the emulated devices) on free ports with a fresh
+configuration, logs in through the real login page in headless Chromium, switches
+the foot and leg massager on and sets the gun's speed from the dashboard's tiles,
+and checks on the emulated devices themselves that both commands arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+import json
+from pathlib import Path
+import sys
+import time
+from typing import Any
+import urllib.request
+
+import pytest
+
+# The demo package lives in script/, which is not a package of its own.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "script"))
+
+from demo import PASSWORD, USERNAME, browser
+from demo.process import DemoProcess, process_alive
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed"
+)
+if browser.chromium_path() is None:
+    pytest.skip("Chromium is not installed", allow_module_level=True)
+
+
+def device_state(device: dict[str, Any]) -> dict[str, Any]:
+    """Ask an emulated device for its state, as the protocol defines it."""
+    url = f"{device['url']}/api/v1/state"  # http://127.0.0.1:PORT
+    with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310
+        return dict(json.load(answer))
+
+
+def gun_runs_at(gun: dict[str, Any], level: int) -> bool:
+    """Whether the emulated gun runs at `level`."""
+    state = device_state(gun)
+    return bool(state["on"]) and state["level"] == level
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    """Poll `check` until it holds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"Timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def demo(socket_enabled: None, tmp_path: Path) -> Iterator[DemoProcess]:
+    """Run the demo with a fresh configuration; stop it as Ctrl-C would."""
+    process = DemoProcess(tmp_path / "config")
+    started = time.monotonic()
+    try:
+        process.start()
+    except RuntimeError:
+        process.stop()
+        raise
+    print(f"demo ready in {time.monotonic() - started:.1f} s")  # noqa: T201
+    yield process
+    hass_pid = process.info["hass_pid"]
+    assert process.stop() == 0, process.log()
+    # Nothing is left behind: Home Assistant stopped with the demo.
+    assert not process_alive(hass_pid)
+
+
+@pytest.mark.timeout(240)
+def test_dashboard_controls_the_emulated_devices(demo: DemoProcess) -> None:
+    """Tiles on the dashboard start the foot massager and set the gun's speed."""
+    info = demo.info
+    devices = {device["kind"]: device for device in info["devices"]}
+    assert device_state(devices["foot_leg"])["on"] is False
+    assert device_state(devices["gun"])["on"] is False
+
+    with sync_api.sync_playwright() as playwright:
+        chromium = browser.launch(playwright)
+        try:
+            page = browser.new_page(chromium)
+            browser.log_in(page, info["url"], USERNAME, PASSWORD)
+            browser.open_dashboard(page, info["dashboard_url"])
+
+            foot = page.locator("hui-tile-card").filter(
+                has_text="Foot and leg massager"
+            )
+            foot.locator("ha-tile-icon").click()
+            wait_for(
+                lambda: device_state(devices["foot_leg"])["on"],
+                "the foot and leg massager to start",
+            )
+
+            # The gun starts at speed 3 of 5: the tap comes from a signed-in person.
+            gun = page.locator("hui-tile-card").filter(has_text="Massage gun").first
+            gun.get_by_role("radio", name="Speed 3").click()
+            wait_for(
+                lambda: gun_runs_at(devices["gun"], 3), "the gun to run at level 3"
+            )
+            # And the dashboard shows what the devices report.
+            sync_api.expect(gun).to_contain_text("60%")
+            sync_api.expect(foot).to_contain_text("33%")
+        finally:
+            chromium.close()
+
+    gun_state = device_state(devices["gun"])
+    assert gun_state["on"] is True
+    assert gun_state["level"] == 3
+    assert device_state(devices["foot_leg"])["on"] is True
