@@ -39,6 +39,11 @@ mount_root() {
     mount --rbind /dev "${PY_ROOT}/dev"
     mount --make-rslave "${PY_ROOT}/dev"
   fi
+  # A checkout deleted and cloned again at the same path leaves a stale bind mount.
+  if mountpoint -q "${PY_ROOT}${REPO_DIR}" &&
+    [ "$(stat -c %d:%i "${REPO_DIR}")" != "$(stat -c %d:%i "${PY_ROOT}${REPO_DIR}")" ]; then
+    umount -l "${PY_ROOT}${REPO_DIR}"
+  fi
   mountpoint -q "${PY_ROOT}${REPO_DIR}" || mount --bind "${REPO_DIR}" "${PY_ROOT}${REPO_DIR}"
   cp /etc/resolv.conf "${PY_ROOT}/etc/resolv.conf"
   mkdir -p "${PY_ROOT}/etc/ssl/certs"
