@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 import logging
 from unittest.mock import patch
 
@@ -18,9 +19,10 @@ from custom_components.massage.const import (
     RECONNECT_MIN_DELAY,
 )
 from custom_components.massage.coordinator import reconnect_delay
+from custom_components.massage.drivers.local_api import LocalApiDriver
 from emulator import DeviceServer
 
-from .conftest import wait_for
+from .conftest import entry_for, setup_entry, wait_for
 
 FOOT = "fan.foot_and_leg_massager"
 
@@ -162,3 +164,36 @@ async def test_echo_of_own_write_is_not_applied_twice(
     foot_leg_server.device.press_power()
     await wait_for(hass, lambda: len(updates) == 2)
     unsubscribe()
+
+
+async def test_no_polling_while_push_is_up(
+    hass: HomeAssistant, foot_leg_server: DeviceServer
+) -> None:
+    """With push up the device is never polled; once push is down it is, regularly."""
+    # Home Assistant schedules polls on whole loop seconds, so a poll set up at
+    # start would come between 0.55 s and 2 s after it.
+    interval = timedelta(seconds=1.5)
+    real_fetch_state = LocalApiDriver.async_fetch_state
+    with (
+        patch("custom_components.massage.coordinator.POLL_INTERVAL", interval),
+        patch("custom_components.massage.drivers.local_api.PUSH_HEARTBEAT", 0.3),
+        patch.object(
+            LocalApiDriver,
+            "async_fetch_state",
+            autospec=True,
+            side_effect=real_fetch_state,
+        ) as fetch_state,
+    ):
+        entry = entry_for(foot_leg_server)
+        await setup_entry(hass, entry)
+        coordinator = entry.runtime_data.coordinator
+        assert fetch_state.call_count == 1  # the first refresh, before push is up
+        await asyncio.sleep(2.1)
+        await hass.async_block_till_done()
+        assert fetch_state.call_count == 1
+
+        foot_leg_server.faults.silent_websocket = True
+        await wait_for(hass, lambda: not coordinator.push_connected)
+        polls_at_loss = fetch_state.call_count
+        await wait_for(hass, lambda: fetch_state.call_count >= polls_at_loss + 1)
+        assert coordinator.update_interval == interval
