@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 import logging
 from pathlib import Path
-import statistics
 import sys
 import tempfile
 import time
@@ -18,6 +16,7 @@ from aiohttp.resolver import ThreadedResolver
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import figures  # beside this script
 from homeassistant import loader, runner
 from homeassistant.components.fan.const import (
     ATTR_PERCENTAGE,
@@ -58,7 +57,6 @@ DEVICE_ID = "footleg-bench"
 ENTITY_ID = "fan.foot_and_leg_massager"
 # Long protocol minutes: no session end lands inside the run.
 MINUTE_SECONDS = 3600.0
-PERCENTILE = 99
 # Bound on every wait for something that should take milliseconds.
 TIMEOUT = 10.0
 # Far longer than a loopback push takes, so no echo spills into the next sample.
@@ -66,13 +64,6 @@ ECHO_DRAIN = 0.005
 FLOOR_DOMAIN = "bench"
 FLOOR_SERVICE = "floor"
 FLOOR_ENTITY = "bench.floor"
-
-
-def _summary(samples: list[float]) -> tuple[float, float]:
-    """Return the median and the 99th percentile of samples, in milliseconds."""
-    ms = [sample * 1000 for sample in samples]
-    p99 = statistics.quantiles(ms, n=100, method="inclusive")[PERCENTILE - 1]
-    return statistics.median(ms), p99
 
 
 class _CoordinatorWatch:
@@ -401,20 +392,6 @@ def _leftovers() -> list[str]:
     ]
 
 
-def _line(label: str, samples: list[float]) -> str:
-    median, p99 = _summary(samples)
-    return f"{label:<44}: median {median:8.3f} ms   p99 {p99:8.3f} ms"
-
-
-def _ratio(label: str, numerator: list[float], denominator: list[float]) -> str:
-    top_median, top_p99 = _summary(numerator)
-    bottom_median, bottom_p99 = _summary(denominator)
-    return (
-        f"{label:<44}: median {top_median / bottom_median:8.2f} x    "
-        f"p99 {top_p99 / bottom_p99:8.2f} x"
-    )
-
-
 async def main(samples: int, warmup: int) -> int:
     """Measure against one emulated foot and leg massager; print the figures."""
     device = EmulatedDevice(
@@ -435,31 +412,19 @@ async def main(samples: int, warmup: int) -> int:
         f"samples: {samples} each (after {warmup} warm-up), one of each per round, "
         f"loopback {HOST}, Home Assistant {ha_version}"
     )
-    print(_line("(1) HA action -> device (fan.set_percentage)", results.action))
-    print(_line("(2) device change -> HA state (push)", results.push))
-    print(_line("(3a) floor: MassageClient.update()", results.raw))
-    print(_line("(3b) floor: HA action writing one state", results.floor))
-    print(_ratio("ratio (1) / (3a)", results.action, results.raw))
-    print(_ratio("ratio (1) / (3b)", results.action, results.floor))
+    print(figures.line("(1) HA action -> device (fan.set_percentage)", results.action))
+    print(figures.line("(2) device change -> HA state (push)", results.push))
+    print(figures.line("(3a) floor: MassageClient.update()", results.raw))
+    print(figures.line("(3b) floor: HA action writing one state", results.floor))
+    print(figures.ratio("ratio (1) / (3a)", results.action, results.raw))
+    print(figures.ratio("ratio (1) / (3b)", results.action, results.floor))
     for leftover in leftovers:
         print(leftover, file=sys.stderr)
     return 1 if leftovers else 0
 
 
-def _parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--samples", type=int, default=300, help="samples per figure")
-    parser.add_argument("--warmup", type=int, default=20, help="unmeasured rounds")
-    args = parser.parse_args()
-    if args.samples < 2:
-        parser.error("--samples must be at least 2")
-    if args.warmup < 0:
-        parser.error("--warmup must not be negative")
-    return args
-
-
 if __name__ == "__main__":
-    arguments = _parse_args()
+    arguments = figures.parse_args(__doc__.splitlines()[0], 300)
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
     # The event loop Home Assistant runs on: its executor and exception handler.
     sys.exit(

@@ -15,10 +15,8 @@ is measured in this run. Run it inside the project's environment:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from pathlib import Path
-import statistics
 import sys
 import time
 
@@ -26,20 +24,14 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import figures  # beside this script
+
 from custom_components.massage.api import DeviceState, MassageClient
 from emulator import DeviceServer, EmulatedDevice, gun_profile
 
 HOST = "127.0.0.1"
 # Long protocol minutes: no session end or battery step lands inside the run.
 MINUTE_SECONDS = 3600.0
-PERCENTILE = 99
-
-
-def _summary(samples: list[float]) -> tuple[float, float]:
-    """Return the median and the 99th percentile of samples, in milliseconds."""
-    ms = [sample * 1000 for sample in samples]
-    p99 = statistics.quantiles(ms, n=100, method="inclusive")[PERCENTILE - 1]
-    return statistics.median(ms), p99
 
 
 async def _push_latency(
@@ -108,35 +100,12 @@ async def main(samples: int, warmup: int) -> None:
         await server.stop()
         device.close()
 
-    push_median, push_p99 = _summary(push)
-    floor_median, floor_p99 = _summary(floor)
     print(f"samples: {samples} each (after {warmup} warm-up), loopback {HOST}")
-    print(
-        f"update -> pushed state : median {push_median:8.3f} ms   "
-        f"p99 {push_p99:8.3f} ms"
-    )
-    print(
-        f"bare HTTP GET /state   : median {floor_median:8.3f} ms   "
-        f"p99 {floor_p99:8.3f} ms"
-    )
-    print(
-        f"ratio push / HTTP      : median {push_median / floor_median:8.2f} x    "
-        f"p99 {push_p99 / floor_p99:8.2f} x"
-    )
-
-
-def _parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=500, help="samples per figure")
-    parser.add_argument("--warmup", type=int, default=20, help="unmeasured rounds")
-    args = parser.parse_args()
-    if args.samples < 2:
-        parser.error("--samples must be at least 2")
-    if args.warmup < 0:
-        parser.error("--warmup must not be negative")
-    return args
+    print(figures.line("update -> pushed state", push))
+    print(figures.line("bare HTTP GET /state", floor))
+    print(figures.ratio("ratio push / HTTP", push, floor))
 
 
 if __name__ == "__main__":
-    arguments = _parse_args()
+    arguments = figures.parse_args(__doc__.splitlines()[0], 500)
     asyncio.run(main(arguments.samples, arguments.warmup))
