@@ -197,3 +197,19 @@ async def test_no_polling_while_push_is_up(
         polls_at_loss = fetch_state.call_count
         await wait_for(hass, lambda: fetch_state.call_count >= polls_at_loss + 1)
         assert coordinator.update_interval == interval
+
+
+@pytest.mark.parametrize("fault", ["malformed_json", "wrong_types"])
+async def test_garbled_device_turns_unavailable_and_recovers(
+    hass: HomeAssistant,
+    foot_leg_server: DeviceServer,
+    foot_leg_entry: MockConfigEntry,
+    fault: str,
+) -> None:
+    """Garbage from the device is refused, never shown, and nothing crashes."""
+    setattr(foot_leg_server.faults, fault, True)
+    foot_leg_server.device.press_power()  # a push, garbled on the way
+    await wait_for(hass, lambda: hass.states.get(FOOT).state == STATE_UNAVAILABLE)
+
+    setattr(foot_leg_server.faults, fault, False)
+    await wait_for(hass, lambda: hass.states.get(FOOT).state == "on")
