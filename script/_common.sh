@@ -10,7 +10,8 @@ set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV_DIR="${REPO_DIR}/.venv"
-PY_ROOT="${MASSAGE_PY_ROOT:-${XDG_CACHE_HOME:-${HOME}/.cache}/massage-ha/py314-root}"
+CACHE_DIR="${XDG_CACHE_HOME:-${HOME:+${HOME}/.cache}}"
+PY_ROOT="${MASSAGE_PY_ROOT:-${CACHE_DIR:-/var/cache}/massage-ha/py314-root}"
 REQUIREMENTS_FILE="${REPO_DIR}/requirements_test.txt"
 MIN_PYTHON="3.14.2"
 
