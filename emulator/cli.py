@@ -204,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument(
         "--zeroconf",
         action="store_true",
-        help="announce the devices as _massage._tcp.local. on 127.0.0.1",
+        help="announce the devices as _massage._tcp.local. (mDNS multicast on the "
+        "loopback interface only; off by default and never used by the tests)",
     )
     output.add_argument(
         "--json",

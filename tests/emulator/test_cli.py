@@ -19,11 +19,9 @@ from unittest.mock import MagicMock
 
 import aiohttp
 import pytest
-from zeroconf.asyncio import AsyncZeroconf
 
 from emulator import DeviceServer, Faults, cli, gun_profile
 from emulator.cli import EmulatorOptions, build_servers, describe, parse_options
-from emulator.discovery import SERVICE_TYPE, _loopback_only
 
 from .common import API, receive_closed, receive_state, wait_for
 from .conftest import MakeDevice, Serve
@@ -289,35 +287,6 @@ async def test_refuse_every_makes_outages(server: DeviceServer) -> None:
         await asyncio.gather(chore, return_exceptions=True)
 
     assert refusing[:2] == [True, False]
-
-
-async def test_run_announces_devices_over_zeroconf(socket_enabled: None) -> None:
-    stop = asyncio.Event()
-    options = parse_options(["--base-port", "0", "--zeroconf", "--token", "t"])
-    # Listening before the devices are announced, the browser caches the records.
-    with _loopback_only():
-        browser = AsyncZeroconf(interfaces=["127.0.0.1"])
-    task, output = await start_run(options, stop)
-    devices = [line.split() for line in lines_of(output)]
-    try:
-        for kind, device_id, url, *_ in devices:
-            info = await browser.async_get_service_info(
-                SERVICE_TYPE, f"{device_id}.{SERVICE_TYPE}", timeout=3000
-            )
-            assert info is not None
-            assert info.port == int(url.rsplit(":", 1)[1])
-            assert info.parsed_addresses() == ["127.0.0.1"]
-            assert info.decoded_properties == {
-                "id": device_id,
-                "kind": kind,
-                "model": "Percussion Pro" if kind == "gun" else "Shiatsu Comfort FL-3",
-                "api": "1",
-                "auth": "1",
-            }
-    finally:
-        await browser.async_close()
-        stop.set()
-    assert await task == 0
 
 
 # The entry points

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from emulator import DeviceServer, foot_leg_profile
 from emulator.discovery import (
     SERVICE_TYPE,
     ZeroconfAdvertiser,
-    _loopback_sockets,
     service_info,
 )
 
@@ -50,18 +47,3 @@ def test_only_loopback_servers_are_announced(make_device: MakeDevice) -> None:
 
 async def test_stopping_an_advertiser_that_never_started_does_nothing() -> None:
     await ZeroconfAdvertiser([]).stop()
-
-
-def test_mdns_sockets_bind_to_no_host_address(socket_enabled: None) -> None:
-    listen, responders = _loopback_sockets([], unicast=False, ip_version=None)  # type: ignore[arg-type]
-    try:
-        assert listen is not None
-        assert listen.getsockname() == ("224.0.0.251", 5353)
-        assert [responder.getsockname() for responder in responders] == [
-            ("127.0.0.1", 5353)
-        ]
-        assert listen.type is socket.SOCK_DGRAM
-    finally:
-        for sock in (listen, *responders):
-            if sock is not None:
-                sock.close()
