@@ -72,8 +72,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> b
         """Leave no device running once Home Assistant stops guarding it."""
         await safety.async_shutdown()
 
+    # A plain listener, not a once-listener: it stays removable after it fired.
     entry.async_on_unload(
-        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stop_on_shutdown)
+        hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_stop_on_shutdown)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from emulator import DeviceServer
@@ -81,7 +84,7 @@ async def test_setup_wrong_device(
 
 
 async def test_stopping_home_assistant_stops_device(
-    hass: HomeAssistant, gun_server: DeviceServer
+    hass: HomeAssistant, gun_server: DeviceServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Nothing is left running once Home Assistant no longer guards it."""
     entry = entry_for(gun_server)
@@ -92,3 +95,6 @@ async def test_stopping_home_assistant_stops_device(
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
     assert gun_server.device.state.on is False
+    # Unloading afterwards is clean too.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
