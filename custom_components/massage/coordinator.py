@@ -132,6 +132,12 @@ class MassageCoordinator(DataUpdateCoordinator["DeviceState"]):
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
+        except DeviceIncompatibleError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_response",
+                translation_placeholders={"name": self.name, "error": str(err)},
+            ) from err
         except (DriverError, TimeoutError) as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,

@@ -204,12 +204,14 @@ async def test_garbled_device_turns_unavailable_and_recovers(
     hass: HomeAssistant,
     foot_leg_server: DeviceServer,
     foot_leg_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
     fault: str,
 ) -> None:
     """Garbage from the device is refused, never shown, and nothing crashes."""
     setattr(foot_leg_server.faults, fault, True)
     foot_leg_server.device.press_power()  # a push, garbled on the way
     await wait_for(hass, lambda: hass.states.get(FOOT).state == STATE_UNAVAILABLE)
+    assert "answered with something unexpected" in caplog.text
 
     setattr(foot_leg_server.faults, fault, False)
     await wait_for(hass, lambda: hass.states.get(FOOT).state == "on")
