@@ -55,7 +55,8 @@ mount_root() {
 # (the checkout, /dev) can ever be reached through it by a removal.
 unmount_root() {
   local target
-  awk '{print $2}' /proc/mounts | grep -E "^${PY_ROOT}(/|$)" | sort -r |
+  awk -v root="${PY_ROOT}" '$2 == root || index($2, root "/") == 1 {print $2}' \
+    /proc/mounts | sort -r |
     while read -r target; do
       umount -l "${target}" 2>/dev/null || true
     done
