@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 import logging
 from pathlib import Path
 import sys
@@ -47,9 +47,10 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     async_test_home_assistant,
 )
 
-from custom_components.massage.api import MassageClient
+from custom_components.massage.api import DeviceState, MassageClient
 from custom_components.massage.const import DOMAIN
 from custom_components.massage.coordinator import MassageCoordinator
+from custom_components.massage.drivers.local_api import LocalApiDriver
 from emulator import DeviceServer, EmulatedDevice, foot_leg_profile
 
 HOST = "127.0.0.1"
@@ -59,8 +60,6 @@ ENTITY_ID = "fan.foot_and_leg_massager"
 MINUTE_SECONDS = 3600.0
 # Bound on every wait for something that should take milliseconds.
 TIMEOUT = 10.0
-# Far longer than a loopback push takes, so no echo spills into the next sample.
-ECHO_DRAIN = 0.005
 FLOOR_DOMAIN = "bench"
 FLOOR_SERVICE = "floor"
 FLOOR_ENTITY = "bench.floor"
@@ -104,6 +103,48 @@ class _CoordinatorWatch:
             done.set_result(None)
 
 
+class _PushTap:
+    """Sees every state the driver hands up from the device's push channel.
+
+    The coordinator drops a push that only echoes its own write, so listeners
+    never hear of it; waiting here keeps that echo out of the next sample.
+    """
+
+    def __init__(self) -> None:
+        """Start with no push awaited."""
+        self._waiter: asyncio.Future[None] | None = None
+
+    def next_push(self) -> asyncio.Future[None]:
+        """Return a future that resolves at the next pushed state."""
+        self._waiter = asyncio.get_running_loop().create_future()
+        return self._waiter
+
+    def wrap(
+        self, on_state: Callable[[DeviceState], None]
+    ) -> Callable[[DeviceState], None]:
+        """Wrap the coordinator's push callback so that pushes are seen here too."""
+
+        def tapped(state: DeviceState) -> None:
+            on_state(state)
+            if self._waiter is not None and not self._waiter.done():
+                self._waiter.set_result(None)
+
+        return tapped
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Tap the Local API driver's listen loop while the block runs."""
+        real_listen = LocalApiDriver.async_listen
+
+        async def listen(
+            driver: LocalApiDriver, on_state: Callable[[DeviceState], None]
+        ) -> None:
+            await real_listen(driver, self.wrap(on_state))
+
+        with patch.object(LocalApiDriver, "async_listen", listen):
+            yield
+
+
 class _Bench:
     """One sample of each measurement at a time, against one loaded entry."""
 
@@ -113,9 +154,11 @@ class _Bench:
         device: EmulatedDevice,
         coordinator: MassageCoordinator,
         client: MassageClient,
+        tap: _PushTap,
     ) -> None:
         """Measure `device` through `hass`, and directly through `client`."""
         self.hass = hass
+        self.tap = tap
         self.device = device
         self.client = client
         self.watch = _CoordinatorWatch(coordinator)
@@ -168,11 +211,9 @@ class _Bench:
     def _next_level(self) -> int:
         return self.level % self.levels + 1
 
-    async def _settle(self, settled: asyncio.Future[None]) -> None:
-        """Wait until the coordinator has taken every update the sample caused."""
-        await asyncio.wait_for(settled, TIMEOUT)
-        # Untimed: let the push that echoes a write arrive before the next sample.
-        await asyncio.sleep(ECHO_DRAIN)
+    async def _settle(self, *settled: asyncio.Future[None]) -> None:
+        """Wait until every update and push the sample caused has arrived."""
+        await asyncio.wait_for(asyncio.gather(*settled), TIMEOUT)
         await self.hass.async_block_till_done()
 
     def _check(self, level: int) -> None:
@@ -188,13 +229,14 @@ class _Bench:
     async def turn_on(self) -> None:
         """Start a session at the current level, through Home Assistant."""
         settled = self.watch.expect(self.level, updates=1)
+        echo = self.tap.next_push()
         await self.hass.services.async_call(
             FAN_DOMAIN,
             SERVICE_TURN_ON,
             {ATTR_ENTITY_ID: ENTITY_ID, ATTR_PERCENTAGE: self.percentage[self.level]},
             blocking=True,
         )
-        await self._settle(settled)
+        await self._settle(settled, echo)
         self._check(self.level)
 
     async def action(self) -> float:
@@ -202,13 +244,14 @@ class _Bench:
         target = self._next_level()
         data = {ATTR_ENTITY_ID: ENTITY_ID, ATTR_PERCENTAGE: self.percentage[target]}
         settled = self.watch.expect(target, updates=1)
+        echo = self.tap.next_push()
         started = time.perf_counter()
         await self.hass.services.async_call(
             FAN_DOMAIN, SERVICE_SET_PERCENTAGE, data, blocking=True
         )
         elapsed = time.perf_counter() - started
         self._check(target)
-        await self._settle(settled)
+        await self._settle(settled, echo)
         self.level = target
         return elapsed
 
@@ -356,13 +399,30 @@ async def _measure(
 ) -> _Results:
     """Take the samples, one of each measurement per round."""
     results = _Results()
+    tap = _PushTap()
+    with tap.installed():
+        return await _measure_tapped(
+            hass, server, tap, samples=samples, warmup=warmup, results=results
+        )
+
+
+async def _measure_tapped(
+    hass: HomeAssistant,
+    server: DeviceServer,
+    tap: _PushTap,
+    *,
+    samples: int,
+    warmup: int,
+    results: _Results,
+) -> _Results:
+    """Take the samples, with the push tap in place from before set-up."""
     async with _loaded_entry(hass, server) as entry:
         coordinator: MassageCoordinator = entry.runtime_data.coordinator
         client = MassageClient(
             HOST, port=server.port, session=aiohttp_client.async_get_clientsession(hass)
         )
         await client.info()
-        bench = _Bench(hass, server.device, coordinator, client)
+        bench = _Bench(hass, server.device, coordinator, client, tap)
         async with bench.listening(coordinator):
             await bench.turn_on()
             for index in range(warmup + samples):
