@@ -33,6 +33,7 @@ from .drivers import (
     MassageDriver,
     StateUpdate,
 )
+from .errors import translated
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -97,29 +98,23 @@ class MassageCoordinator(DataUpdateCoordinator["DeviceState"]):
         try:
             await self.driver.async_connect()
         except DeviceAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
+            raise translated(
+                ConfigEntryAuthFailed, translation_key="auth_failed"
             ) from err
         except DeviceIncompatibleError as err:
-            raise ConfigEntryError(
-                translation_domain=DOMAIN,
-                translation_key="incompatible_device",
-                translation_placeholders={"error": str(err)},
+            raise translated(
+                ConfigEntryError, translation_key="incompatible_device", error=str(err)
             ) from err
         except DriverError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": str(err)},
+            raise translated(
+                UpdateFailed, translation_key="cannot_connect", error=str(err)
             ) from err
         if self.driver.info.id != self.config_entry.unique_id:
-            raise ConfigEntryError(
-                translation_domain=DOMAIN,
+            raise translated(
+                ConfigEntryError,
                 translation_key="wrong_device",
-                translation_placeholders={
-                    "expected": str(self.config_entry.unique_id),
-                    "found": self.driver.info.id,
-                },
+                expected=str(self.config_entry.unique_id),
+                found=self.driver.info.id,
             )
 
     @override
@@ -129,20 +124,21 @@ class MassageCoordinator(DataUpdateCoordinator["DeviceState"]):
             async with asyncio.timeout(PROBE_TIMEOUT):
                 return await self.driver.async_fetch_state()
         except DeviceAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
+            raise translated(
+                ConfigEntryAuthFailed, translation_key="auth_failed"
             ) from err
         except DeviceIncompatibleError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
+            raise translated(
+                UpdateFailed,
                 translation_key="invalid_response",
-                translation_placeholders={"name": self.name, "error": str(err)},
+                name=self.name,
+                error=str(err),
             ) from err
         except (DriverError, TimeoutError) as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
+            raise translated(
+                UpdateFailed,
                 translation_key="cannot_connect",
-                translation_placeholders={"error": str(err) or "timeout"},
+                error=str(err) or "timeout",
             ) from err
 
     def start_push(self) -> None:
@@ -207,27 +203,25 @@ class MassageCoordinator(DataUpdateCoordinator["DeviceState"]):
             await self.async_apply(update)
         except DeviceAuthError as err:
             self.config_entry.async_start_reauth(self.hass)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
+            raise translated(HomeAssistantError, translation_key="auth_failed") from err
         except DeviceUnavailableError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="device_unreachable",
-                translation_placeholders={"name": self.name},
+            raise translated(
+                HomeAssistantError, translation_key="device_unreachable", name=self.name
             ) from err
         except CommandRejectedError as err:
             key = err.reason if err.reason in REJECTION_REASONS else "rejected"
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
+            raise translated(
+                ServiceValidationError,
                 translation_key=f"command_{key}",
-                translation_placeholders={"name": self.name, "message": str(err)},
+                name=self.name,
+                message=str(err),
             ) from err
         except DriverError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
+            raise translated(
+                HomeAssistantError,
                 translation_key="invalid_response",
-                translation_placeholders={"name": self.name, "error": str(err)},
+                name=self.name,
+                error=str(err),
             ) from err
 
     @override

@@ -15,6 +15,7 @@ from .api import Capabilities, DeviceKind
 from .const import CONF_DEFAULT_TIMER, DOMAIN
 from .coordinator import MassageCoordinator
 from .drivers import StateUpdate
+from .errors import translated
 
 if TYPE_CHECKING:
     from .api import DeviceState
@@ -97,10 +98,10 @@ class MassageEntity(CoordinatorEntity[MassageCoordinator]):
             and not self.device_state.on
             and (self._context is None or self._context.user_id is None)
         ):
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
+            raise translated(
+                ServiceValidationError,
                 translation_key="gun_needs_person",
-                translation_placeholders={"name": self.coordinator.name},
+                name=self.coordinator.name,
             )
         if update.timer is None and (
             default_timer := self.coordinator.config_entry.options.get(

@@ -15,10 +15,10 @@ from homeassistant.util.percentage import (
     ranged_value_to_percentage,
 )
 
-from .const import DOMAIN
 from .coordinator import MassageConfigEntry, MassageCoordinator
 from .drivers import StateUpdate
 from .entity import MassageEntity
+from .errors import translated
 
 PARALLEL_UPDATES = 1
 
@@ -85,13 +85,11 @@ class MassageFan(MassageEntity, FanEntity):
 
     def _checked_mode(self, preset_mode: str) -> str:
         if preset_mode not in (self.preset_modes or []):
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
+            raise translated(
+                ServiceValidationError,
                 translation_key="invalid_mode",
-                translation_placeholders={
-                    "mode": preset_mode,
-                    "modes": ", ".join(self.preset_modes or []),
-                },
+                mode=preset_mode,
+                modes=", ".join(self.preset_modes or []),
             )
         return preset_mode
 
@@ -141,31 +139,25 @@ class MassageFan(MassageEntity, FanEntity):
         """Start a session with several settings at once (the start_session action)."""
         capabilities = self.capabilities
         if level is not None and not 1 <= level <= capabilities.levels:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
+            raise translated(
+                ServiceValidationError,
                 translation_key="invalid_level",
-                translation_placeholders={
-                    "level": str(level),
-                    "levels": str(capabilities.levels),
-                },
+                level=str(level),
+                levels=str(capabilities.levels),
             )
         if heat is not None and not 0 <= heat <= capabilities.heat_levels:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
+            raise translated(
+                ServiceValidationError,
                 translation_key="invalid_heat",
-                translation_placeholders={
-                    "heat": str(heat),
-                    "heat_levels": str(capabilities.heat_levels),
-                },
+                heat=str(heat),
+                heat_levels=str(capabilities.heat_levels),
             )
         if minutes is not None and minutes not in capabilities.timer_options:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
+            raise translated(
+                ServiceValidationError,
                 translation_key="invalid_timer",
-                translation_placeholders={
-                    "minutes": str(minutes),
-                    "options": ", ".join(map(str, capabilities.timer_options)),
-                },
+                minutes=str(minutes),
+                options=", ".join(map(str, capabilities.timer_options)),
             )
         await self.async_start(
             StateUpdate(
