@@ -208,6 +208,7 @@ async def test_default_timer_applies_on_start(
         ("server_error", 503, ServiceValidationError, "command_busy"),
         ("server_error", 500, ServiceValidationError, "command_rejected"),
         ("malformed_json", True, HomeAssistantError, "invalid_response"),
+        ("wrong_types", True, HomeAssistantError, "invalid_response"),
     ],
 )
 async def test_device_faults_become_translated_errors(
