@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_point_in_utc_time
@@ -28,11 +28,19 @@ class SafetyCaps:
 
 
 @dataclass(slots=True)
-class _Deadline:
-    """One cap being watched: when it started counting and its pending timer."""
+class _Cap:
+    """One cap being watched: how long it allows, what ends it, and its timer."""
 
+    name: str
+    limit: timedelta
+    stop: StateUpdate
     started: datetime | None = None
     cancel: CALLBACK_TYPE | None = None
+
+    @property
+    def deadline(self) -> datetime | None:
+        """When the cap ends what it watches, if that runs."""
+        return None if self.started is None else self.started + self.limit
 
     def clear(self) -> None:
         """Forget the start and cancel the timer."""
@@ -55,8 +63,8 @@ class SafetyGuard:
         self._hass = hass
         self._coordinator = coordinator
         self.caps = caps
-        self._session = _Deadline()
-        self._heat = _Deadline()
+        self._session = _Cap("Session", caps.session, StateUpdate(on=False))
+        self._heat = _Cap("Heat", caps.heat, StateUpdate(heat=0))
         self._unsub_coordinator: CALLBACK_TYPE | None = None
 
     @callback
@@ -68,16 +76,12 @@ class SafetyGuard:
     @property
     def session_deadline(self) -> datetime | None:
         """When the integration will stop the running session, if one runs."""
-        if self._session.started is None:
-            return None
-        return self._session.started + self.caps.session
+        return self._session.deadline
 
     @property
     def heat_deadline(self) -> datetime | None:
         """When the integration will switch heat off, if heat is on."""
-        if self._heat.started is None:
-            return None
-        return self._heat.started + self.caps.heat
+        return self._heat.deadline
 
     @callback
     def _evaluate(self) -> None:
@@ -85,42 +89,30 @@ class SafetyGuard:
         state = self._coordinator.data
         now = dt_util.utcnow()
         if state.on:
-            self._watch(self._session, _session_start(state, now), self.caps.session)
+            self._watch(self._session, _session_start(state, now))
         else:
             self._session.clear()
         if state.on and state.heat > 0:
             cutoff = self._coordinator.info.capabilities.heat_cutoff_minutes
-            self._watch(self._heat, _heat_start(state, cutoff, now), self.caps.heat)
+            self._watch(self._heat, _heat_start(state, cutoff, now))
         else:
             self._heat.clear()
 
-    def _watch(self, deadline: _Deadline, started: datetime, cap: timedelta) -> None:
-        if deadline.started is not None:
+    def _watch(self, cap: _Cap, started: datetime) -> None:
+        """Time a cap from `started`, unless it is timed already."""
+        if cap.started is not None:
             return
-        deadline.started = started
-        if deadline is self._session:
-            action = self._async_end_session
-        else:
-            action = self._async_end_heat
-        deadline.cancel = async_track_point_in_utc_time(
-            self._hass, action, started + cap
+        cap.started = started
+        cap.cancel = async_track_point_in_utc_time(
+            self._hass, partial(self._async_enforce, cap), started + cap.limit
         )
 
-    async def _async_end_session(self, _now: datetime) -> None:
-        self._session.cancel = None
-        LOGGER.info("Session cap reached on %s; stopping it", self._coordinator.name)
-        await self._async_enforce(StateUpdate(on=False), self._async_end_session)
-
-    async def _async_end_heat(self, _now: datetime) -> None:
-        self._heat.cancel = None
-        LOGGER.info(
-            "Heat cap reached on %s; switching heat off", self._coordinator.name
-        )
-        await self._async_enforce(StateUpdate(heat=0), self._async_end_heat)
-
-    async def _async_enforce(self, update: StateUpdate, retry: _RetryAction) -> None:
+    async def _async_enforce(self, cap: _Cap, _now: datetime) -> None:
+        """End what the cap watches; try again later if the device cannot now."""
+        cap.cancel = None
+        LOGGER.info("%s cap reached on %s", cap.name, self._coordinator.name)
         try:
-            await self._coordinator.async_apply(update)
+            await self._coordinator.async_apply(cap.stop)
         except DriverError as err:
             if isinstance(err, CommandRejectedError) and err.reason == "device_off":
                 # It stopped by itself meanwhile; heat never runs without a session.
@@ -131,8 +123,9 @@ class SafetyGuard:
                 err,
                 SAFETY_RETRY_INTERVAL,
             )
-            target = self._session if update.on is False else self._heat
-            target.cancel = async_call_later(self._hass, SAFETY_RETRY_INTERVAL, retry)
+            cap.cancel = async_call_later(
+                self._hass, SAFETY_RETRY_INTERVAL, partial(self._async_enforce, cap)
+            )
 
     async def async_shutdown(self) -> None:
         """Stop watching, and leave the device stopped: nobody guards it after this."""
@@ -141,8 +134,7 @@ class SafetyGuard:
             self._unsub_coordinator = None
         self._session.clear()
         self._heat.clear()
-        state = self._coordinator.data
-        if state is None or not state.on:
+        if not self._coordinator.data.on:
             return
         try:
             await self._coordinator.driver.async_apply(StateUpdate(on=False))
@@ -150,9 +142,6 @@ class SafetyGuard:
             LOGGER.warning(
                 "Could not stop %s while unloading: %s", self._coordinator.name, err
             )
-
-
-type _RetryAction = Callable[[datetime], Coroutine[Any, Any, None]]
 
 
 def _session_start(state: DeviceState, now: datetime) -> datetime:
