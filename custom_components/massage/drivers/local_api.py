@@ -69,7 +69,12 @@ class LocalApiDriver(MassageDriver):
     @override
     async def async_connect(self) -> DeviceInfo:
         """Read the device's identity and capabilities."""
-        self._info = await _translate_errors(self._client.info)
+        try:
+            self._info = await _translate_errors(self._client.info)
+        except CommandRejectedError as err:
+            # Asked for nothing but its identity, "unsupported" can only mean an
+            # API version we do not speak: no retry will help.
+            raise DeviceIncompatibleError(str(err)) from err
         return self._info
 
     @override

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -10,6 +11,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.massage.api import MassageUnsupportedError
 from emulator import DeviceServer
 
 from .conftest import entry_for, setup_entry, wait_for
@@ -98,3 +100,17 @@ async def test_stopping_home_assistant_stops_device(
     # Unloading afterwards is clean too.
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_setup_unsupported_api_version(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    """A device speaking an API version we do not is an error, not a retry loop."""
+    entry = entry_for(gun_server)
+    # The emulator only speaks version 1; the client's refusal stands in for another.
+    with patch(
+        "custom_components.massage.api.MassageClient.info",
+        side_effect=MassageUnsupportedError("API version 0 is not supported"),
+    ):
+        await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
