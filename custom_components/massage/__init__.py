@@ -24,7 +24,8 @@ from .const import (
     DEFAULT_SESSION_CAP,
     DOMAIN,
 )
-from .coordinator import MassageConfigEntry, MassageCoordinator, MassageRuntimeData
+from .coordinator import MassageCoordinator
+from .data import MassageConfigEntry, MassageRuntimeData
 from .drivers.local_api import LocalApiDriver
 from .safety import SafetyCaps, SafetyGuard
 from .services import async_setup_services

@@ -16,7 +16,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Capabilities
-from .coordinator import MassageConfigEntry, MassageCoordinator
+from .coordinator import MassageCoordinator
+from .data import MassageConfigEntry
 from .entity import MassageEntity, entities_for
 
 # Read-only: the coordinator does all the fetching.

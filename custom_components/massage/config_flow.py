@@ -28,7 +28,7 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio as vol
 
 from .api import (
-    DeviceInfo,
+    DeviceInfo as MassageDeviceInfo,
     MassageAuthenticationError,
     MassageClient,
     MassageConnectionError,
@@ -46,7 +46,7 @@ from .const import (
     MAX_HEAT_CAP,
     MAX_SESSION_CAP,
 )
-from .coordinator import MassageConfigEntry
+from .data import MassageConfigEntry
 
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 PORT_SELECTOR = NumberSelector(
@@ -93,7 +93,7 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_probe(
         self, data: Mapping[str, Any], errors: dict[str, str]
-    ) -> DeviceInfo | None:
+    ) -> MassageDeviceInfo | None:
         """Ask the device who it is; fill `errors` and return None if that fails."""
         client = MassageClient(
             data[CONF_HOST],

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 import random
 from typing import TYPE_CHECKING, override
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryError,
@@ -24,6 +22,7 @@ from .const import (
     RECONNECT_MAX_DELAY,
     RECONNECT_MIN_DELAY,
 )
+from .data import MassageConfigEntry
 from .drivers import (
     CommandRejectedError,
     DeviceAuthError,
@@ -38,22 +37,11 @@ from .errors import translated
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from .api import DeviceInfo, DeviceState
-    from .safety import SafetyGuard
-
-
-@dataclass(slots=True)
-class MassageRuntimeData:
-    """What a loaded entry holds: the device's coordinator and its guard."""
-
-    coordinator: MassageCoordinator
-    safety: SafetyGuard
+    from .api import DeviceInfo as MassageDeviceInfo, DeviceState
 
 
 # Device refusals that get their own translated message; others share a generic one.
 REJECTION_REASONS = frozenset({"device_off", "invalid_value", "unsupported", "busy"})
-
-type MassageConfigEntry = ConfigEntry[MassageRuntimeData]
 
 
 def reconnect_delay(attempt: int) -> float:
@@ -88,7 +76,7 @@ class MassageCoordinator(DataUpdateCoordinator["DeviceState"]):
         self._push_task: asyncio.Task[None] | None = None
 
     @property
-    def info(self) -> DeviceInfo:
+    def info(self) -> MassageDeviceInfo:
         """The device's identity and capabilities."""
         return self.driver.info
 

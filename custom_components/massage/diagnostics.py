@@ -9,7 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant
 
-from .coordinator import MassageConfigEntry
+from .data import MassageConfigEntry
 
 TO_REDACT = {CONF_TOKEN}
 

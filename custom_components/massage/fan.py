@@ -15,7 +15,8 @@ from homeassistant.util.percentage import (
     ranged_value_to_percentage,
 )
 
-from .coordinator import MassageConfigEntry, MassageCoordinator
+from .coordinator import MassageCoordinator
+from .data import MassageConfigEntry
 from .drivers import StateUpdate
 from .entity import MassageEntity
 from .errors import translated

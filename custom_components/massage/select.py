@@ -12,7 +12,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Capabilities, DeviceState
-from .coordinator import MassageConfigEntry, MassageCoordinator
+from .coordinator import MassageCoordinator
+from .data import MassageConfigEntry
 from .drivers import StateUpdate
 from .entity import MassageEntity, entities_for
 

@@ -19,7 +19,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api import Capabilities, DeviceState
-from .coordinator import MassageConfigEntry
+from .data import MassageConfigEntry
 from .entity import MassageEntity, entities_for
 
 # Read-only: the coordinator does all the fetching.

@@ -8,7 +8,7 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MassageConfigEntry
+from .data import MassageConfigEntry
 from .drivers import StateUpdate
 from .entity import MassageEntity
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..api import DeviceInfo, DeviceState
+from ..api import DeviceInfo as MassageDeviceInfo, DeviceState
 
 
 class DriverError(Exception):
@@ -64,7 +64,7 @@ class MassageDriver(ABC):
 
     @property
     @abstractmethod
-    def info(self) -> DeviceInfo:
+    def info(self) -> MassageDeviceInfo:
         """Identity and capabilities, known once connected."""
 
     @property
@@ -73,7 +73,7 @@ class MassageDriver(ABC):
         """Where a person can look at the device, if anywhere."""
 
     @abstractmethod
-    async def async_connect(self) -> DeviceInfo:
+    async def async_connect(self) -> MassageDeviceInfo:
         """Reach the device and learn what it is."""
 
     @abstractmethod

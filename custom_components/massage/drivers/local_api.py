@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import override
 
 from ..api import (
-    DeviceInfo,
+    DeviceInfo as MassageDeviceInfo,
     DeviceState,
     MassageAuthenticationError,
     MassageClient,
@@ -49,11 +49,11 @@ class LocalApiDriver(MassageDriver):
     def __init__(self, client: MassageClient) -> None:
         """Wrap a client that is already pointed at the device."""
         self._client = client
-        self._info: DeviceInfo | None = None
+        self._info: MassageDeviceInfo | None = None
 
     @property
     @override
-    def info(self) -> DeviceInfo:
+    def info(self) -> MassageDeviceInfo:
         """Identity and capabilities, known once connected."""
         if self._info is None:
             msg = "async_connect has not succeeded yet"
@@ -67,7 +67,7 @@ class LocalApiDriver(MassageDriver):
         return f"http://{self._client.host}:{self._client.port}"
 
     @override
-    async def async_connect(self) -> DeviceInfo:
+    async def async_connect(self) -> MassageDeviceInfo:
         """Read the device's identity and capabilities."""
         try:
             self._info = await _translate_errors(self._client.info)
