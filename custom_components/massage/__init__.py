@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from homeassistant.const import (
-    CONF_HOST,
-    CONF_PORT,
-    CONF_TOKEN,
-    EVENT_HOMEASSISTANT_STOP,
-    Platform,
-)
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .api import MassageClient
 from .const import (
     CONF_HEAT_CAP,
     CONF_SESSION_CAP,
@@ -26,7 +18,7 @@ from .const import (
 )
 from .coordinator import MassageCoordinator
 from .data import MassageConfigEntry, MassageRuntimeData
-from .drivers.local_api import LocalApiDriver
+from .drivers import create_driver
 from .safety import SafetyCaps, SafetyGuard
 from .services import async_setup_services
 
@@ -49,13 +41,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> bool:
     """Connect to one device and set up its entities."""
-    client = MassageClient(
-        entry.data[CONF_HOST],
-        port=entry.data[CONF_PORT],
-        token=entry.data.get(CONF_TOKEN),
-        session=async_get_clientsession(hass),
-    )
-    coordinator = MassageCoordinator(hass, entry, LocalApiDriver(client))
+    coordinator = MassageCoordinator(hass, entry, create_driver(hass, entry))
     await coordinator.async_config_entry_first_refresh()
 
     caps = SafetyCaps(

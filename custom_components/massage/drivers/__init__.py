@@ -1,5 +1,13 @@
 """Drivers: the seam between Home Assistant and each kind of massager backend."""
 
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from ..api import MassageClient
 from .base import (
     CommandRejectedError,
     DeviceAuthError,
@@ -9,6 +17,7 @@ from .base import (
     MassageDriver,
     StateUpdate,
 )
+from .local_api import LocalApiDriver
 
 __all__ = [
     "CommandRejectedError",
@@ -18,4 +27,16 @@ __all__ = [
     "DriverError",
     "MassageDriver",
     "StateUpdate",
+    "create_driver",
 ]
+
+
+def create_driver(hass: HomeAssistant, entry: ConfigEntry) -> MassageDriver:
+    """Make the driver for the backend an entry describes."""
+    client = MassageClient(
+        entry.data[CONF_HOST],
+        port=entry.data[CONF_PORT],
+        token=entry.data.get(CONF_TOKEN),
+        session=async_get_clientsession(hass),
+    )
+    return LocalApiDriver(client)
