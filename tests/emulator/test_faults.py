@@ -93,6 +93,10 @@ def test_watchers_hear_each_change_and_clear_switches_all_off() -> None:
         "server_error",
         "retry_after",
         "silent_websocket",
+        "ignore_stops",
+        "impostor_id",
+        "reported_time",
+        "push_flood",
     }
     assert faults == Faults(latency=1)
 
