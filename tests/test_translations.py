@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from custom_components.massage.coordinator import REJECTION_REASONS
+from custom_components.massage.issues import Issue
 
 INTEGRATION_DIR = Path(__file__).parent.parent / "custom_components" / "massage"
 TRANSLATIONS_DIR = INTEGRATION_DIR / "translations"
@@ -98,11 +99,18 @@ def test_translation_keys_in_code_exist(path: Path, english: dict[str, Any]) -> 
         elif isinstance(value, ast.Name) and value.id == "translation_key":
             # errors.translated() passes on the key its callers name; checked there.
             assert path.name == "errors.py", path
+        elif called == "async_create_issue":
+            # Each repair issue's key is an Issue value, checked below.
+            assert path.name == "issues.py", path
         else:
             # The one computed key: f"command_{reason}" for a rejected command.
             assert ast.unparse(value).startswith("f'command_{"), ast.unparse(value)
             for reason in COMMAND_REASONS | REJECTION_REASONS:
                 assert f"command_{reason}" in exceptions, reason
+
+
+def test_repair_issues_are_translated(english: dict[str, Any]) -> None:
+    assert {str(issue) for issue in Issue} == set(english["issues"])
 
 
 def test_code_uses_translation_keys() -> None:
