@@ -224,16 +224,19 @@ class SafetyGuard:
         if cap.started is None or cap.timer is not None or cap.enforcing:
             return
         cap.timer = async_track_point_in_utc_time(
-            self._hass, partial(self._async_enforce, cap), cap.started + cap.limit
+            self._hass, partial(self._async_cap_reached, cap), cap.started + cap.limit
         )
+
+    async def _async_cap_reached(self, cap: _Cap, _now: datetime) -> None:
+        """End what the cap watches, now that its deadline came."""
+        LOGGER.info("%s cap reached on %s", cap.name, self._coordinator.name)
+        await self._async_enforce(cap)
 
     async def _async_enforce(self, cap: _Cap, _now: datetime | None = None) -> None:
         """End what the cap watches; until the device reports it ended, try again."""
         cap.timer = None
-        if self._closed or cap.started is None:
+        if self._closed or cap.started is None or cap.enforcing:
             return
-        if not cap.overdue:
-            LOGGER.info("%s cap reached on %s", cap.name, self._coordinator.name)
         generation = cap.generation
         cap.enforcing = True
         try:
@@ -313,7 +316,8 @@ class SafetyGuard:
 
         Waits for commands on their way first, so the session parked is the
         device's. Without an adoption within the grace, the device is stopped;
-        so it is when Home Assistant stops first, or the entry is removed.
+        so it is when Home Assistant stops first, or the entry is removed. The
+        guard stays parked until one of these, or an adoption, closes it.
         """
         await self._coordinator.async_drain()
         if self._closed:
@@ -339,9 +343,20 @@ class SafetyGuard:
         return [(cap.started, cap.overdue) for cap in self._caps]
 
     async def _async_grace_over(self, _now: datetime) -> None:
-        """No set-up took the parked session over in time: stop the device."""
+        """No set-up took the parked session over in time: stop the device.
+
+        It is stopped as a cap would stop it, again and again until the device
+        reports off; and whether or not a session was heard of, since no push
+        reaches a parked guard.
+        """
         LOGGER.info("No set-up took %s over; stopping it", self._coordinator.name)
-        await self.async_shutdown()
+        cap = self._session
+        if cap.timer is not None:
+            cap.timer()
+            cap.timer = None
+        if cap.started is None:
+            cap.started = dt_util.utcnow() - cap.limit
+        await self._async_enforce(cap)
 
     async def _async_on_stop(self, _event: Event) -> None:
         """Leave no device running once Home Assistant stops guarding it."""
