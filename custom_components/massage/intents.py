@@ -410,45 +410,54 @@ def _can(massager: Massager, needs: Callable[[Capabilities], bool]) -> bool | No
 
 
 @callback
+def main_entities(hass: HomeAssistant) -> list[er.RegistryEntry]:
+    """Return the registry entries of every massager's main entity."""
+    registry = er.async_get(hass)
+    return [
+        entry
+        for config_entry in hass.config_entries.async_entries(DOMAIN)
+        for entry in er.async_entries_for_config_entry(registry, config_entry.entry_id)
+        if entry.domain == FAN_DOMAIN and entry.unique_id.endswith(f"_{MAIN_KEY}")
+    ]
+
+
+@callback
 def _massagers(hass: HomeAssistant, assistant: str | None) -> list[Massager]:
-    """Every massager whose main entity is exposed to the assistant."""
-    entities = er.async_get(hass)
+    """Return every massager whose main entity is exposed to the assistant."""
     devices = dr.async_get(hass)
     check_exposure = assistant is not None and DATA_EXPOSED_ENTITIES in hass.data
     massagers: list[Massager] = []
-    for config_entry in hass.config_entries.async_entries(DOMAIN):
-        for entry in er.async_entries_for_config_entry(entities, config_entry.entry_id):
-            if entry.domain != FAN_DOMAIN or not entry.unique_id.endswith(
-                f"_{MAIN_KEY}"
-            ):
-                continue
-            if check_exposure and not async_should_expose(
-                hass, str(assistant), entry.entity_id
-            ):
-                continue
-            device = devices.async_get(entry.device_id) if entry.device_id else None
-            state = hass.states.get(entry.entity_id)
-            name = (
-                state.name
-                if state is not None
-                else er.async_get_full_entity_name(hass, entry)
+    for entry in main_entities(hass):
+        if check_exposure and not async_should_expose(
+            hass, str(assistant), entry.entity_id
+        ):
+            continue
+        config_entry = hass.config_entries.async_get_entry(str(entry.config_entry_id))
+        if config_entry is None:
+            continue
+        device = devices.async_get(entry.device_id) if entry.device_id else None
+        state = hass.states.get(entry.entity_id)
+        name = (
+            state.name
+            if state is not None
+            else er.async_get_full_entity_name(hass, entry)
+        )
+        names = {
+            normalize(name),
+            *map(normalize, er.async_get_entity_aliases(hass, entry)),
+        }
+        if device is not None:
+            names.add(normalize(device.name_by_user or device.name or ""))
+        massagers.append(
+            Massager(
+                entity_id=entry.entity_id,
+                name=name,
+                entry=config_entry,
+                names=frozenset(names - {""}),
+                area_id=entry.area_id
+                or (device.area_id if device is not None else None),
             )
-            names = {
-                normalize(name),
-                *map(normalize, er.async_get_entity_aliases(hass, entry)),
-            }
-            if device is not None:
-                names.add(normalize(device.name_by_user or device.name or ""))
-            massagers.append(
-                Massager(
-                    entity_id=entry.entity_id,
-                    name=name,
-                    entry=config_entry,
-                    names=frozenset(names - {""}),
-                    area_id=entry.area_id
-                    or (device.area_id if device is not None else None),
-                )
-            )
+        )
     return massagers
 
 
