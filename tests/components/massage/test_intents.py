@@ -176,8 +176,10 @@ CONVERSATIONS: dict[str, dict[str, tuple[str, str]]] = {
     "es": {
         "start_foot": (
             "enciende el masajeador de pies",
-            f"He puesto en marcha {FOOT}: nivel 1, amasado, calor apagado, "
-            "temporizador de 10 minutos.",
+            (
+                f"He puesto en marcha {FOOT}: nivel 1, amasado, calor apagado, "
+                "temporizador de 10 minutos."
+            ),
         ),
         "mode": (
             "pon el masajeador de pies en rodillos",
@@ -191,8 +193,10 @@ CONVERSATIONS: dict[str, dict[str, tuple[str, str]]] = {
         "heat_off": ("apaga el calor", f"El calor de {FOOT} está apagado."),
         "session": (
             "masajea mis pies con calor durante 15 minutos",
-            f"He puesto en marcha {FOOT}: nivel 1, rodillos, calor bajo, "
-            "temporizador de 15 minutos.",
+            (
+                f"He puesto en marcha {FOOT}: nivel 1, rodillos, calor bajo, "
+                "temporizador de 15 minutos."
+            ),
         ),
         "time_left": ("cuánto tiempo queda", f"{FOOT} se detiene en 15 minutos."),
         "start_gun": (
@@ -217,8 +221,10 @@ CONVERSATIONS: dict[str, dict[str, tuple[str, str]]] = {
     "fr": {
         "start_foot": (
             "allume le masseur de pieds",
-            f"J'ai démarré {FOOT} : niveau 1, pétrissage, chauffage arrêt, "
-            "minuterie de 10 minutes.",
+            (
+                f"J'ai démarré {FOOT} : niveau 1, pétrissage, chauffage arrêt, "
+                "minuterie de 10 minutes."
+            ),
         ),
         "mode": (
             "mets le masseur de pieds en roulement",
@@ -232,8 +238,10 @@ CONVERSATIONS: dict[str, dict[str, tuple[str, str]]] = {
         "heat_off": ("éteins le chauffage", f"Le chauffage de {FOOT} est coupé."),
         "session": (
             "masse mes pieds avec chaleur pendant 15 minutes",
-            f"J'ai démarré {FOOT} : niveau 1, roulement, chauffage faible, "
-            "minuterie de 15 minutes.",
+            (
+                f"J'ai démarré {FOOT} : niveau 1, roulement, chauffage faible, "
+                "minuterie de 15 minutes."
+            ),
         ),
         "time_left": (
             "combien de temps reste-t-il",
