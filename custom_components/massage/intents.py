@@ -105,7 +105,6 @@ SAY_HEAT_SET = "voice_heat_set"
 SAY_HEAT_OFF = "voice_heat_off"
 SAY_TIME_LEFT = "voice_time_left"
 SAY_TIME_LEFT_MINUTE = "voice_time_left_minute"
-SAY_NO_TIMER = "voice_no_timer"
 SAY_NOT_RUNNING = "voice_not_running"
 SAY_BATTERY = "voice_battery"
 SAY_BATTERY_CHARGING = "voice_battery_charging"
@@ -630,7 +629,10 @@ async def _async_set_heat(request: VoiceRequest) -> Answer:
 
 
 def _session_end(coordinator: MassageCoordinator) -> datetime | None:
-    """When a running session ends: the device's timer or the session cap."""
+    """When a running session ends: the device's timer or the session cap.
+
+    The session cap always gives an end while a session runs.
+    """
     ends = [
         moment
         for moment in (
@@ -658,10 +660,8 @@ async def _async_time_left(request: VoiceRequest) -> Answer:
     speech = []
     for massager in found:
         coordinator = request.reachable(massager)
-        if not coordinator.data.on:
+        if not coordinator.data.on or (ends := _session_end(coordinator)) is None:
             speech.append(request.phrases.say(SAY_NOT_RUNNING, name=massager.name))
-        elif (ends := _session_end(coordinator)) is None:
-            speech.append(request.phrases.say(SAY_NO_TIMER, name=massager.name))
         elif (minutes := math.ceil((ends - now).total_seconds() / 60)) > 1:
             speech.append(
                 request.phrases.say(SAY_TIME_LEFT, name=massager.name, minutes=minutes)

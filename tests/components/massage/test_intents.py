@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.intent import IntentResponseType
 from homeassistant.setup import async_setup_component
 import pytest
@@ -288,3 +292,145 @@ async def test_conversation(
         assert (step, speech(result)) == (step, answer)
         assert result.response.response_type is not IntentResponseType.ERROR
         await wait_for(hass, lambda check=check: check(gun, foot))
+
+
+# Refusals: (language, sentence, what Assist says). Nothing changes on the devices.
+REFUSALS: tuple[tuple[str, str, str], ...] = (
+    (
+        "en",
+        "set the foot massager program to sauna",
+        f"{FOOT} has no programme called sauna. It has kneading, rolling, "
+        "air compression and combined.",
+    ),
+    (
+        "de",
+        "stelle das Fußmassagegerät auf Programm Sauna",
+        f"{FOOT} hat kein Programm Sauna. Es gibt Kneten, Rollen, "
+        "Luftdruckmassage und Kombiniert.",
+    ),
+    (
+        "en",
+        "massage my feet for 12 minutes",
+        "A timer of 12 minutes is not offered; choose one of: 10, 15, 20, 30.",
+    ),
+    (
+        "fr",
+        "masse mes pieds pendant 12 minutes",
+        "Une minuterie de 12 minutes n'est pas proposée ; choisissez parmi : "
+        "10, 15, 20, 30.",
+    ),
+    ("en", "turn on the heat on the massage gun", f"{GUN} has no heater."),
+    ("es", "enciende el calor de la pistola", f"{GUN} no tiene calefacción."),
+    ("en", "what is the battery of the foot massager", f"{FOOT} has no battery."),
+    (
+        "en",
+        "turn on the massager",
+        f"Which one do you mean: {GUN} and {FOOT}?",
+    ),
+    (
+        "en",
+        "set the massage gun to level 7",
+        ("Level 7 is out of range; this device has levels 1 to 5."),
+    ),
+)
+
+
+@pytest.mark.parametrize(("language", "sentence", "answer"), REFUSALS)
+@pytest.mark.usefixtures("assist")
+async def test_refusal(
+    hass: HomeAssistant,
+    gun_server: DeviceServer,
+    foot_leg_server: DeviceServer,
+    satellite: Satellite,
+    language: str,
+    sentence: str,
+    answer: str,
+) -> None:
+    """What the integration will not do, it says in words, and nothing runs."""
+    result = await say(hass, sentence, language, satellite)
+    assert result.response.response_type is IntentResponseType.ERROR
+    assert speech(result) == answer
+    assert not gun_server.device.state.on
+    assert not foot_leg_server.device.state.on
+
+
+IDLE_ANSWERS: tuple[tuple[str, str], ...] = (
+    ("how long is left", "No massager is running."),
+    ("how long is left on the foot massager", f"{FOOT} is not running."),
+    ("is the massage gun running", f"{GUN} is not running."),
+    ("turn off the massage gun", f"{GUN} is already off."),
+    ("stop all massage", "No massager is running."),
+)
+
+
+@pytest.mark.usefixtures("assist")
+async def test_answers_while_idle(
+    hass: HomeAssistant,
+    gun_server: DeviceServer,
+    foot_leg_server: DeviceServer,
+    satellite: Satellite,
+) -> None:
+    """Asked about massagers that do not run, Assist says so and changes nothing."""
+    for sentence, answer in IDLE_ANSWERS:
+        result = await say(hass, sentence, "en", satellite)
+        assert result.response.response_type is not IntentResponseType.ERROR
+        assert (sentence, speech(result)) == (sentence, answer)
+    assert not gun_server.device.state.on
+    assert not foot_leg_server.device.state.on
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "answer"),
+    [
+        (
+            "en",
+            "turn on the foot massager",
+            f"{FOOT} cannot be reached right now. Check that it is switched on and "
+            "on the network.",
+        ),
+        (
+            "de",
+            "schalte das Fußmassagegerät ein",
+            f"{FOOT} ist derzeit nicht erreichbar. Prüfe, ob das Gerät eingeschaltet "
+            "und mit dem Netzwerk verbunden ist.",
+        ),
+    ],
+)
+@pytest.mark.usefixtures("assist")
+async def test_unavailable_device(
+    hass: HomeAssistant,
+    foot_leg_server: DeviceServer,
+    satellite: Satellite,
+    language: str,
+    sentence: str,
+    answer: str,
+) -> None:
+    """A device that went away is named as unreachable, in the person's language."""
+    foot_leg_server.faults.refuse_connections = True
+    await wait_for(
+        hass,
+        lambda: hass.states.get("fan.foot_and_leg_massager").state == "unavailable",
+    )
+    result = await say(hass, sentence, language, satellite)
+    assert result.response.response_type is IntentResponseType.ERROR
+    assert speech(result) == answer
+
+
+@pytest.mark.usefixtures("assist")
+async def test_satellite_area_picks_the_massager(
+    hass: HomeAssistant,
+    gun_server: DeviceServer,
+    foot_leg_server: DeviceServer,
+    satellite: Satellite,
+) -> None:
+    """Of two massagers, "the massager" is the one in the satellite's area."""
+    area = ar.async_get(hass).async_create("Living room")
+    dr.async_get(hass).async_update_device(satellite.device_id, area_id=area.id)
+    foot = er.async_get(hass).async_get("fan.foot_and_leg_massager")
+    assert foot is not None
+    assert foot.device_id is not None
+    dr.async_get(hass).async_update_device(foot.device_id, area_id=area.id)
+    result = await say(hass, "turn on the massager", "en", satellite)
+    assert speech(result).startswith(f"Started {FOOT}")
+    await wait_for(hass, lambda: foot_leg_server.device.state.on)
+    assert not gun_server.device.state.on
