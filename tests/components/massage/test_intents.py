@@ -299,14 +299,18 @@ REFUSALS: tuple[tuple[str, str, str], ...] = (
     (
         "en",
         "set the foot massager program to sauna",
-        f"{FOOT} has no programme called sauna. It has kneading, rolling, "
-        "air compression and combined.",
+        (
+            f"{FOOT} has no programme called sauna. It has kneading, rolling, "
+            "air compression and combined."
+        ),
     ),
     (
         "de",
         "stelle das Fußmassagegerät auf Programm Sauna",
-        f"{FOOT} hat kein Programm Sauna. Es gibt Kneten, Rollen, "
-        "Luftdruckmassage und Kombiniert.",
+        (
+            f"{FOOT} hat kein Programm Sauna. Es gibt Kneten, Rollen, "
+            "Luftdruckmassage und Kombiniert."
+        ),
     ),
     (
         "en",
@@ -316,8 +320,10 @@ REFUSALS: tuple[tuple[str, str, str], ...] = (
     (
         "fr",
         "masse mes pieds pendant 12 minutes",
-        "Une minuterie de 12 minutes n'est pas proposée ; choisissez parmi : "
-        "10, 15, 20, 30.",
+        (
+            "Une minuterie de 12 minutes n'est pas proposée ; choisissez parmi : "
+            "10, 15, 20, 30."
+        ),
     ),
     ("en", "turn on the heat on the massage gun", f"{GUN} has no heater."),
     ("es", "enciende el calor de la pistola", f"{GUN} no tiene calefacción."),
@@ -385,14 +391,18 @@ async def test_answers_while_idle(
         (
             "en",
             "turn on the foot massager",
-            f"{FOOT} cannot be reached right now. Check that it is switched on and "
-            "on the network.",
+            (
+                f"{FOOT} cannot be reached right now. Check that it is switched on and "
+                "on the network."
+            ),
         ),
         (
             "de",
             "schalte das Fußmassagegerät ein",
-            f"{FOOT} ist derzeit nicht erreichbar. Prüfe, ob das Gerät eingeschaltet "
-            "und mit dem Netzwerk verbunden ist.",
+            (
+                f"{FOOT} ist derzeit nicht erreichbar. Prüfe, ob das Gerät "
+                "eingeschaltet und mit dem Netzwerk verbunden ist."
+            ),
         ),
     ],
 )
