@@ -154,23 +154,29 @@ async def test_agent_starts_sets_asks_and_stops(
         (
             "en",
             {"name": "Foot and Leg Massager", "mode": "sauna"},
-            ("Foot and Leg Massager has no programme called sauna. It has kneading, "
-            "rolling, air compression and combined."),
+            (
+                "Foot and Leg Massager has no programme called sauna. It has kneading, "
+                "rolling, air compression and combined."
+            ),
         ),
         (
             "es",
             {"name": "Foot and Leg Massager", "mode": "sauna"},
-            ("Foot and Leg Massager no tiene el programa sauna. Tiene amasado, "
-            "rodillos, compresión de aire y combinado."),
+            (
+                "Foot and Leg Massager no tiene el programa sauna. Tiene amasado, "
+                "rodillos, compresión de aire y combinado."
+            ),
         ),
         (
             "en",
             {"name": "Massage Gun", "mode": "rolling"},
             "Massage Gun has no programmes.",
         ),
-        ("en", {"name": "toaster", "mode": "rolling"}, (
-            "I don't know a massager called toaster."
-        )),
+        (
+            "en",
+            {"name": "toaster", "mode": "rolling"},
+            ("I don't know a massager called toaster."),
+        ),
     ],
 )
 async def test_agent_refusals_in_words(
