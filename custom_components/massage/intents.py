@@ -232,15 +232,6 @@ class Massager:
         coordinator = self.coordinator
         return None if coordinator is None else coordinator.info.kind
 
-    def entity(self, hass: HomeAssistant, domain: str, key: str) -> str | None:
-        """Return the entity id of one of the device's entities, if it has it."""
-        coordinator = self.coordinator
-        if coordinator is None:
-            return None
-        return er.async_get(hass).async_get_entity_id(
-            domain, DOMAIN, f"{coordinator.info.id}_{key}"
-        )
-
 
 @dataclass(slots=True)
 class Answer:
@@ -409,11 +400,13 @@ def _can(massager: Massager, needs: Callable[[Capabilities], bool]) -> bool | No
 
 
 @callback
-def main_entities(hass: HomeAssistant) -> list[er.RegistryEntry]:
-    """Return the registry entries of every massager's main entity."""
+def main_entities(
+    hass: HomeAssistant,
+) -> list[tuple[MassageConfigEntry, er.RegistryEntry]]:
+    """Return every massager's config entry and the registry entry of its fan."""
     registry = er.async_get(hass)
     return [
-        entry
+        (config_entry, entry)
         for config_entry in hass.config_entries.async_entries(DOMAIN)
         for entry in er.async_entries_for_config_entry(registry, config_entry.entry_id)
         if entry.domain == FAN_DOMAIN and entry.unique_id.endswith(f"_{MAIN_KEY}")
@@ -426,13 +419,10 @@ def _massagers(hass: HomeAssistant, assistant: str | None) -> list[Massager]:
     devices = dr.async_get(hass)
     check_exposure = assistant is not None and DATA_EXPOSED_ENTITIES in hass.data
     massagers: list[Massager] = []
-    for entry in main_entities(hass):
+    for config_entry, entry in main_entities(hass):
         if check_exposure and not async_should_expose(
             hass, str(assistant), entry.entity_id
         ):
-            continue
-        config_entry = hass.config_entries.async_get_entry(str(entry.config_entry_id))
-        if config_entry is None:
             continue
         device = devices.async_get(entry.device_id) if entry.device_id else None
         state = hass.states.get(entry.entity_id)
@@ -520,7 +510,8 @@ async def _async_stop(request: VoiceRequest) -> Answer:
 async def _async_stop_all(request: VoiceRequest) -> Answer:
     """Stop every running massager at once, exposed to the assistant or not.
 
-    Stopping is always safe, so nothing that runs is left out.
+    Stopping is always safe, so nothing that runs is left out; what cannot be
+    stopped is named.
     """
     running = [
         massager
@@ -529,33 +520,27 @@ async def _async_stop_all(request: VoiceRequest) -> Answer:
     ]
     if not running:
         return Answer(request.phrases.say(SAY_NOTHING_RUNNING))
-    results = await asyncio.gather(
-        *(
-            request.act(massager, FAN_DOMAIN, SERVICE_TURN_OFF, {})
-            for massager in running
-        ),
-        return_exceptions=True,
-    )
+
+    async def _async_stop_one(massager: Massager) -> str | None:
+        """Stop one massager; return why not, if it could not be stopped."""
+        try:
+            request.reachable(massager)
+            await request.act(massager, FAN_DOMAIN, SERVICE_TURN_OFF, {})
+        except RefusalError as refusal:
+            return refusal.speech
+        return None
+
+    refusals = await asyncio.gather(*map(_async_stop_one, running))
     stopped = [
         massager
-        for massager, result in zip(running, results, strict=True)
-        if result is None
+        for massager, refusal in zip(running, refusals, strict=True)
+        if refusal is None
     ]
-    refusals = [result for result in results if isinstance(result, BaseException)]
-    speech = []
-    if stopped:
-        speech.append(
-            request.phrases.say(
-                SAY_STOPPED_ALL,
-                names=request.phrases.join([massager.name for massager in stopped]),
-            )
-        )
-    for refusal in refusals:
-        if not isinstance(refusal, RefusalError):
-            raise refusal
-        speech.append(refusal.speech)
+    speech = [refusal for refusal in refusals if refusal is not None]
     if not stopped:
         raise RefusalError(" ".join(speech))
+    names = request.phrases.join([massager.name for massager in stopped])
+    speech.insert(0, request.phrases.say(SAY_STOPPED_ALL, names=names))
     return Answer(" ".join(speech), stopped)
 
 
@@ -615,7 +600,10 @@ async def _async_set_heat(request: VoiceRequest) -> Answer:
     else:
         domain, key, data = SWITCH_DOMAIN, HEAT_KEY, {}
         service = SERVICE_TURN_ON if step else SERVICE_TURN_OFF
-    if (entity_id := massager.entity(request.hass, domain, key)) is None:
+    entity_id = er.async_get(request.hass).async_get_entity_id(
+        domain, DOMAIN, f"{coordinator.info.id}_{key}"
+    )
+    if entity_id is None:
         raise RefusalError(request.phrases.say(SAY_NO_HEAT, name=massager.name))
     await request.act(massager, domain, service, data, entity_id)
     if (heat := coordinator.data.heat) == 0:

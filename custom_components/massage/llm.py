@@ -39,7 +39,7 @@ def async_get_tools(
         return None
     if not any(
         async_should_expose(hass, llm_context.assistant, entry.entity_id)
-        for entry in main_entities(hass)
+        for _, entry in main_entities(hass)
     ):
         return None
     tools: list[Tool] = [

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import (
@@ -19,7 +21,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.intent import IntentResponseType
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
 from emulator import DeviceServer, EmulatedDevice
 
@@ -102,6 +104,7 @@ STEPS: tuple[tuple[str, Check], ...] = (
 )
 
 FOOT = "Foot and Leg Massager"
+FOOT_FAN = "fan.foot_and_leg_massager"
 GUN = "Massage Gun"
 
 CONVERSATIONS: dict[str, dict[str, tuple[str, str]]] = {
@@ -444,3 +447,100 @@ async def test_satellite_area_picks_the_massager(
     assert speech(result).startswith(f"Started {FOOT}")
     await wait_for(hass, lambda: foot_leg_server.device.state.on)
     assert not gun_server.device.state.on
+
+
+async def test_gun_refusals_by_voice(
+    hass: HomeAssistant, gun_entry: MockConfigEntry, satellite: Satellite
+) -> None:
+    """What only a foot and leg massager can do is refused for a gun, in words."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    for sentence, answer in (
+        ("massage my back with heat", f"{GUN} has no heater."),
+        ("turn on the heat", "There is no massager here that can do that."),
+    ):
+        result = await say(hass, sentence, "en", satellite)
+        assert result.response.response_type is IntentResponseType.ERROR
+        assert speech(result) == answer
+
+
+@pytest.mark.usefixtures("assist")
+async def test_unloaded_device_is_unreachable(
+    hass: HomeAssistant, foot_leg_entry: MockConfigEntry, satellite: Satellite
+) -> None:
+    """A massager whose entry is not loaded is named as unreachable."""
+    await hass.config_entries.async_unload(foot_leg_entry.entry_id)
+    result = await say(hass, "turn on the foot massager", "en", satellite)
+    assert speech(result).startswith(f"{FOOT} cannot be reached right now.")
+
+
+@pytest.mark.usefixtures("assist")
+async def test_stop_all_names_what_it_could_not_stop(
+    hass: HomeAssistant,
+    gun_server: DeviceServer,
+    foot_leg_server: DeviceServer,
+    satellite: Satellite,
+) -> None:
+    """Stop all stops what it can, and says which massager it cannot reach."""
+    await say(hass, "turn on the massage gun", "en", satellite)
+    await say(hass, "turn on the foot massager", "en", satellite)
+    await wait_for(hass, lambda: foot_leg_server.device.state.on)
+    foot_leg_server.faults.refuse_connections = True
+    await wait_for(hass, lambda: hass.states.get(FOOT_FAN).state == "unavailable")
+    result = await say(hass, "stop all massage", "en", satellite)
+    assert result.response.response_type is IntentResponseType.ACTION_DONE
+    assert speech(result) == (
+        f"Stopped {GUN}. {FOOT} cannot be reached right now. Check that it is "
+        "switched on and on the network."
+    )
+    assert not gun_server.device.state.on
+
+    # With nothing left it can stop, it is an error.
+    result = await say(hass, "stop all massage", "en", satellite)
+    assert result.response.response_type is IntentResponseType.ERROR
+    assert speech(result).startswith(f"{FOOT} cannot be reached right now.")
+
+
+@pytest.mark.usefixtures("assist")
+async def test_missing_heat_entity(
+    hass: HomeAssistant, foot_leg_server: DeviceServer, satellite: Satellite
+) -> None:
+    """Without its heat switch in the registry, heat is refused, not misdirected."""
+    er.async_get(hass).async_remove("switch.foot_and_leg_massager_heat")
+    result = await say(hass, "turn off the heat", "en", satellite)
+    assert speech(result) == f"{FOOT} has no heater."
+    assert not foot_leg_server.device.state.on
+
+
+@pytest.mark.usefixtures("assist")
+async def test_not_allowed_is_said_in_words(
+    hass: HomeAssistant,
+    foot_leg_server: DeviceServer,
+    hass_read_only_user: MockUser,
+) -> None:
+    """An error that is not the integration's own still comes as words."""
+    result = await conversation.async_converse(
+        hass,
+        "turn on the foot massager",
+        None,
+        Context(user_id=hass_read_only_user.id),
+        language="en",
+    )
+    assert result.response.response_type is IntentResponseType.ERROR
+    assert speech(result) == f"{FOOT} could not do that: Unauthorized"
+    assert not foot_leg_server.device.state.on
+
+
+@pytest.mark.usefixtures("assist")
+async def test_last_minute(
+    hass: HomeAssistant,
+    foot_leg_server: DeviceServer,
+    satellite: Satellite,
+    frozen_time: FrozenDateTimeFactory,
+) -> None:
+    """In its last minute, a session "stops within a minute"."""
+    await say(hass, "turn on the foot massager", "en", satellite)
+    await wait_for(hass, lambda: foot_leg_server.device.state.on)
+    frozen_time.tick(timedelta(minutes=9, seconds=30))
+    result = await say(hass, "how long is left", "en", satellite)
+    assert speech(result) == f"{FOOT} stops within a minute."

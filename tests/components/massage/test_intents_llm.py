@@ -15,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.massage.intents import INTENTS
+from custom_components.massage.llm import async_get_tools
 from emulator import DeviceServer
 
 from .conftest import wait_for
@@ -215,3 +216,73 @@ async def test_no_tools_without_an_exposed_massager(hass: HomeAssistant) -> None
     api = await _api(hass)
     assert not [tool for tool in api.tools if tool.integration == "massage"]
     assert (await _api(hass)).api.id == llm.LLM_API_ASSIST
+
+
+@pytest.mark.usefixtures("llm_ready")
+@pytest.mark.parametrize(
+    ("tool", "args", "answer"),
+    [
+        (
+            "MassageStart",
+            {"name": "Massage Gun", "mode": "kneading"},
+            "Massage Gun has no programmes.",
+        ),
+        (
+            "MassageSetHeat",
+            {"name": "foot_leg", "heat": "medium"},
+            "Foot and Leg Massager has no heat medium. It has off, low and high.",
+        ),
+        (
+            "MassageSetHeat",
+            {"name": "foot_leg", "heat": 3},
+            "Foot and Leg Massager has no heat 3. It has off, low and high.",
+        ),
+    ],
+)
+async def test_agent_setting_refusals(
+    hass: HomeAssistant,
+    gun_server: DeviceServer,
+    foot_leg_server: DeviceServer,
+    tool: str,
+    args: dict[str, Any],
+    answer: str,
+) -> None:
+    """Settings a device does not have are refused in words; nothing starts."""
+    data = await _call(await _api(hass), tool, **args)
+    assert _speech(data) == answer
+    assert not gun_server.device.state.on
+    assert not foot_leg_server.device.state.on
+
+
+@pytest.mark.usefixtures("llm_ready")
+async def test_agent_heat_step_by_number(
+    hass: HomeAssistant, foot_leg_server: DeviceServer
+) -> None:
+    """A heat step given as a number is that step."""
+    data = await _call(await _api(hass), "MassageSetHeat", heat=2)
+    assert _speech(data) == "Heat of Foot and Leg Massager: high."
+    assert foot_leg_server.device.state.heat == 2
+
+
+@pytest.mark.usefixtures("llm_ready")
+async def test_hidden_massager_is_not_found(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    """A massager not exposed to the assistant is not one it knows."""
+    async_expose_entity(hass, "conversation", "fan.massage_gun", should_expose=False)
+    data = await _call(await _api(hass), "MassageStart", name="Massage Gun")
+    assert _speech(data) == "I don't know a massager called Massage Gun."
+    assert not gun_server.device.state.on
+
+
+@pytest.mark.usefixtures("llm_ready")
+async def test_tools_only_for_assist(hass: HomeAssistant) -> None:
+    """Another LLM API gets no massage tools."""
+    context = llm.LLMContext(
+        platform="test_agent",
+        context=Context(),
+        language="en",
+        assistant="conversation",
+        device_id=None,
+    )
+    assert async_get_tools(hass, context, "another_api") is None

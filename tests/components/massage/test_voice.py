@@ -165,3 +165,20 @@ async def test_no_exposure_when_new_entities_are_not_exposed(
     await setup_entry(hass, entry_for(gun_server))
     assert not async_should_expose(hass, "conversation", "sensor.massage_gun_battery")
     assert not async_should_expose(hass, "conversation", GUN_FAN)
+
+
+async def test_entities_created_outside_setup_are_left_alone(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    """An entity of ours registered while its entry is not set up gets nothing."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "massage", {})
+    entry = entry_for(gun_server)
+    entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    fan = registry.async_get_or_create(
+        "fan", "massage", "gun-0001_massage", config_entry=entry
+    )
+    await hass.async_block_till_done()
+    assert registry.async_get(fan.entity_id).aliases == [er.COMPUTED_NAME]
+    assert "conversation" not in registry.async_get(fan.entity_id).options
