@@ -544,3 +544,81 @@ async def test_last_minute(
     frozen_time.tick(timedelta(minutes=9, seconds=30))
     result = await say(hass, "how long is left", "en", satellite)
     assert speech(result) == f"{FOOT} stops within a minute."
+
+
+# Other ways to say it: each reaches the integration's intent, never a built-in one
+# (whose answers would say "the fan", and which cannot start a gun from a satellite).
+VARIANTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "en": (
+        ("switch the foot massager on", "MassageStart"),
+        ("activate the massage gun", "MassageStart"),
+        ("the massager on", "MassageStart"),
+        ("massage gun", "MassageStart"),
+        ("start a massage with the foot massager at level 2", "MassageStart"),
+        ("deactivate the massage gun", "MassageStop"),
+        ("foot and leg massager off", "MassageStop"),
+        ("stop all massagers", "MassageStopAll"),
+        ("put the foot massager in rolling mode", "MassageSetMode"),
+        ("change the foot massager to air compression", "MassageSetMode"),
+        ("switch the heat of the foot massager off", "MassageSetHeat"),
+        ("set the heat to level 1", "MassageSetHeat"),
+        ("when will the foot massager stop", "MassageTimeLeft"),
+        ("what's the massage gun's battery level", "MassageBattery"),
+        ("how charged is the gun", "MassageBattery"),
+        ("is the foot massager on", "MassageIsRunning"),
+    ),
+    "de": (
+        ("Massagepistole anschalten", "MassageStart"),
+        ("aktiviere das Massagegerät", "MassageStart"),
+        ("starte das Fußmassagegerät auf Stufe 2 mit Kneten", "MassageStart"),
+        ("deaktiviere die Massagepistole", "MassageStop"),
+        ("Fußmassagegerät ausschalten", "MassageStop"),
+        ("Massage beenden", "MassageStopAll"),
+        ("stell das Fußmassagegerät auf Programm Rollen um", "MassageSetMode"),
+        ("mach die Heizung vom Fußmassagegerät an", "MassageSetHeat"),
+        ("stelle die Wärme auf Stufe 1", "MassageSetHeat"),
+        ("wann stoppt das Fußmassagegerät", "MassageTimeLeft"),
+        ("wie viel Akku hat die Massagepistole noch", "MassageBattery"),
+        ("ist das Fußmassagegerät an", "MassageIsRunning"),
+    ),
+    "es": (
+        ("activa la pistola de masaje", "MassageStart"),
+        ("la pistola", "MassageStart"),
+        ("inicia un masaje con el masajeador de pies a nivel 2", "MassageStart"),
+        ("desactiva la pistola de masaje", "MassageStop"),
+        ("para de masajear", "MassageStopAll"),
+        ("cambia el masajeador de pies a modo amasado", "MassageSetMode"),
+        ("quita el calor", "MassageSetHeat"),
+        ("pon el calor en el nivel 1", "MassageSetHeat"),
+        ("cuánto tiempo le queda al masajeador de pies", "MassageTimeLeft"),
+        ("cuánta batería tiene la pistola", "MassageBattery"),
+        ("el masajeador de pies está funcionando", "MassageIsRunning"),
+    ),
+    "fr": (
+        ("active le pistolet de massage", "MassageStart"),
+        ("lance un massage avec le masseur de pieds au niveau 2", "MassageStart"),
+        ("coupe le pistolet", "MassageStop"),
+        ("éteins tous les masseurs", "MassageStopAll"),
+        ("passe le masseur de pieds en mode pétrissage", "MassageSetMode"),
+        ("coupe le chauffage", "MassageSetHeat"),
+        ("règle le chauffage au niveau 1", "MassageSetHeat"),
+        ("combien de temps reste t il sur le masseur de pieds", "MassageTimeLeft"),
+        ("batterie du pistolet", "MassageBattery"),
+        ("est-ce que le masseur de pieds est en marche", "MassageIsRunning"),
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(VARIANTS))
+@pytest.mark.usefixtures("assist")
+async def test_variants(
+    hass: HomeAssistant, satellite: Satellite, language: str
+) -> None:
+    """Each phrasing is understood as the integration's own intent."""
+    for sentence, intent_type in VARIANTS[language]:
+        result = await say(hass, sentence, language, satellite)
+        understood = result.response.intent
+        assert (sentence, understood and understood.intent_type) == (
+            sentence,
+            intent_type,
+        )
