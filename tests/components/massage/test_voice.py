@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from homeassistant.components import conversation
 from homeassistant.components.homeassistant.const import DATA_EXPOSED_ENTITIES
 from homeassistant.components.homeassistant.exposed_entities import (
@@ -14,6 +17,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.massage import intents
 from custom_components.massage.api import DeviceKind
 from custom_components.massage.voice import ALIASES
 from emulator import DeviceServer
@@ -182,3 +186,15 @@ async def test_entities_created_outside_setup_are_left_alone(
     await hass.async_block_till_done()
     assert registry.async_get(fan.entity_id).aliases == [er.COMPUTED_NAME]
     assert "conversation" not in registry.async_get(fan.entity_id).options
+
+
+def test_every_phrase_is_in_the_translations() -> None:
+    """What voice says is all in "common", and nothing there is left unsaid."""
+    english = json.loads(
+        (Path(intents.__file__).parent / "translations" / "en.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    said = {value for name, value in vars(intents).items() if name.startswith("SAY_")}
+    assert said == set(english["common"])
+    assert set(intents.VOICE_REFUSALS) <= set(english["exceptions"])

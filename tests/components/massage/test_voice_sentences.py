@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 import yaml
@@ -140,3 +141,37 @@ def test_nothing_of_assist_is_overridden(
     for section in ("lists", "expansion_rules"):
         assert all(name.startswith("massage_") for name in data[section]), section
     assert not set(data) - {"language", "intents", "lists", "expansion_rules"}
+
+
+async def test_a_name_of_ones_own_added_to_the_sentences(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    """As the README says: a name added to the installed list reaches the gun."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    await setup_entry(hass, entry_for(gun_server))
+    installed = _installed(Path(hass.config.config_dir), "en")
+    text = installed.read_text(encoding="utf-8")
+    text = text.replace(
+        "  massage_name:\n    values:\n",
+        '  massage_name:\n    values:\n      - "Theragun"\n',
+    )
+    await hass.async_add_executor_job(installed.write_text, text, "utf-8")
+    er.async_get(hass).async_update_entity(
+        "fan.massage_gun", aliases=[er.COMPUTED_NAME, "Theragun"]
+    )
+    await hass.services.async_call(
+        "conversation", "reload", {"language": "en"}, blocking=True
+    )
+
+    result = await conversation.async_converse(
+        hass, "turn on Theragun", None, Context(), language="en", device_id="voice"
+    )
+    assert result.response.speech["plain"]["speech"] == (
+        "Started Massage Gun: level 1, 5-minute timer."
+    )
+    await wait_for(hass, lambda: gun_server.device.state.on)
+    # The edited file is the person's now.
+    assert "en" not in await hass.async_add_executor_job(
+        install, Path(hass.config.config_dir)
+    )
