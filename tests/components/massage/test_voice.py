@@ -19,6 +19,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.massage import intents
 from custom_components.massage.api import DeviceKind
+from custom_components.massage.fan import MASSAGE_FAN
+from custom_components.massage.select import SELECTS
+from custom_components.massage.sensor import SENSORS
+from custom_components.massage.switch import HEAT_SWITCH
 from custom_components.massage.voice import ALIASES
 from emulator import DeviceServer
 
@@ -198,3 +202,11 @@ def test_every_phrase_is_in_the_translations() -> None:
     said = {value for name, value in vars(intents).items() if name.startswith("SAY_")}
     assert said == set(english["common"])
     assert set(intents.VOICE_REFUSALS) <= set(english["exceptions"])
+
+
+def test_voice_knows_the_entities_by_their_keys() -> None:
+    """The keys voice finds entities by are those of the entity descriptions."""
+    assert MASSAGE_FAN.key == intents.MAIN_KEY
+    assert HEAT_SWITCH.key == intents.HEAT_KEY
+    assert intents.HEAT_LEVEL_KEY in {description.key for description in SELECTS}
+    assert intents.BATTERY_KEY in {description.key for description in SENSORS}
