@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import re
+from string import Formatter
 
 from homeassistant.components import conversation
 from homeassistant.components.homeassistant.const import DATA_EXPOSED_ENTITIES
@@ -210,3 +212,18 @@ def test_voice_knows_the_entities_by_their_keys() -> None:
     assert HEAT_SWITCH.key == intents.HEAT_KEY
     assert intents.HEAT_LEVEL_KEY in {description.key for description in SELECTS}
     assert intents.BATTERY_KEY in {description.key for description in SENSORS}
+
+
+@pytest.mark.parametrize("language", ["de", "en", "es", "fr"])
+def test_phrases_pass_home_assistants_translation_rules(language: str) -> None:
+    """No padding, no quoted placeholders, placeholders that are identifiers."""
+    common = json.loads(
+        (Path(intents.__file__).parent / "translations" / f"{language}.json").read_text(
+            encoding="utf-8"
+        )
+    )["common"]
+    for key, text in common.items():
+        assert text == text.strip(), key
+        assert not re.search(r"'\{\w+\}'", text), key
+        fields = [field for _, field, _, _ in Formatter().parse(text) if field]
+        assert all(field.isidentifier() for field in fields), key
