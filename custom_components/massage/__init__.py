@@ -21,6 +21,7 @@ from .data import MassageConfigEntry, MassageRuntimeData
 from .drivers import create_driver
 from .safety import SafetyCaps, SafetyGuard
 from .services import async_setup_services
+from .voice import async_setup_voice
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -34,8 +35,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions, once for all devices."""
+    """Register the integration's actions and voice intents, once for all devices."""
     async_setup_services(hass)
+    await async_setup_voice(hass)
     return True
 
 

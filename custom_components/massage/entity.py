@@ -12,6 +12,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Capabilities, DeviceKind
+from .consent import is_person_request
 from .const import CONF_DEFAULT_TIMER, DOMAIN
 from .coordinator import MassageCoordinator
 from .drivers import StateUpdate
@@ -91,12 +92,12 @@ class MassageEntity(CoordinatorEntity[MassageCoordinator]):
         """Start a session with the given settings.
 
         A handheld gun starts only when a person asked for it: a dashboard, the
-        app or a signed-in voice assistant, never an automation on its own.
+        app or a voice request, never an automation on its own.
         """
         if (
             self.coordinator.info.kind is DeviceKind.GUN
             and not self.device_state.on
-            and (self._context is None or self._context.user_id is None)
+            and not is_person_request(self.hass, self._context)
         ):
             raise translated(
                 ServiceValidationError,

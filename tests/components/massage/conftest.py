@@ -29,6 +29,12 @@ FROZEN_NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 
 
 @pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """A configuration of each test's own: the integration installs sentences there."""
+    return hass_tmp_config_dir
+
+
+@pytest.fixture
 def frozen_time(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
     """Fix the clock for tests that compare absolute times."""
     freezer.move_to(FROZEN_NOW)
