@@ -150,9 +150,12 @@ async def emulate(socket_enabled: None) -> AsyncIterator[Emulate]:
         *,
         minute_seconds: float = 60.0,
         token: str | None = None,
+        **server_options: Any,
     ) -> Emulated:
         device = EmulatedDevice(profile or gun_profile(), minute_seconds=minute_seconds)
-        server = DeviceServer(device, host="127.0.0.1", port=0, token=token)
+        server = DeviceServer(
+            device, host="127.0.0.1", port=0, token=token, **server_options
+        )
         await server.start()
         running.append(Emulated(device, server))
         return running[-1]
@@ -218,3 +221,64 @@ class Listener:
         """Disconnect and wait for listen() to return normally."""
         await self.client.disconnect()
         await self.ended()
+
+
+@dataclass
+class Tap:
+    """A relay on 127.0.0.1 that hands every byte on and keeps a copy.
+
+    It is what an eavesdropper on the network sees, and where a replay comes from.
+    """
+
+    upstream: int
+    port: int = 0
+    sent: bytearray = field(default_factory=bytearray)
+    """Everything clients sent, in order."""
+    received: bytearray = field(default_factory=bytearray)
+    """Everything the device answered."""
+
+    def requests(self) -> int:
+        """How many HTTP requests went through (each is one round trip)."""
+        return self.sent.count(b" HTTP/1.1\r\n")
+
+    async def relay(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Relay one connection both ways until either side closes."""
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream)
+
+        async def pump(
+            source: asyncio.StreamReader, sink: asyncio.StreamWriter, copy: bytearray
+        ) -> None:
+            try:
+                while data := await source.read(65536):
+                    copy += data
+                    sink.write(data)
+                    await sink.drain()
+            except ConnectionError:
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(
+            pump(reader, up_writer, self.sent), pump(up_reader, writer, self.received)
+        )
+
+
+@pytest.fixture
+async def tap(socket_enabled: None) -> AsyncIterator[Callable[[int], Awaitable[Tap]]]:
+    """Start taps in front of device ports; all are closed at teardown."""
+    servers: list[asyncio.Server] = []
+
+    async def start(upstream: int) -> Tap:
+        relay = Tap(upstream)
+        server = await asyncio.start_server(relay.relay, "127.0.0.1", 0)
+        relay.port = server.sockets[0].getsockname()[1]
+        servers.append(server)
+        return relay
+
+    yield start
+    for server in servers:
+        server.close()
+        server.close_clients()
+        await server.wait_closed()
