@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m emulator",
         description=(
-            "Run emulated massage devices speaking the Massage Local API v1 on "
+            "Run emulated massage devices speaking the Massage Local API v1.1 on "
             "127.0.0.1, one per port, until SIGINT or SIGTERM."
         ),
     )

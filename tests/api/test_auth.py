@@ -336,6 +336,17 @@ async def test_a_1_0_device_still_works_with_its_bearer_token(
     assert relay.requests() == 4
 
 
+async def test_a_1_0_device_refuses_a_wrong_bearer_token(
+    emulate: Emulate, tap: StartTap
+) -> None:
+    emulated = await emulate(token=TOKEN, protocol="1.0")
+    relay = await tap(emulated.server.port)
+    async with MassageClient("127.0.0.1", port=relay.port, token="wrong") as client:
+        with pytest.raises(MassageAuthenticationError, match="rejected"):
+            await client.info()
+    assert relay.requests() == 2
+
+
 async def test_a_digest_only_client_never_sends_the_token_to_a_1_0_device(
     emulate: Emulate, tap: StartTap
 ) -> None:
