@@ -367,8 +367,12 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask a person before an entry with a token follows an unproven device."""
-        entry = self._moving
-        assert entry is not None  # noqa: S101 - only reached from a known device
+        moving = self._moving
+        assert moving is not None  # noqa: S101 - only reached from a known device
+        # The entry may have been removed while the question waited.
+        entry = self.hass.config_entries.async_get_entry(moving.entry_id)
+        if entry is None:
+            return self.async_abort(reason="entry_removed")
         if user_input is not None:
             return self.async_update_reload_and_abort(
                 entry, data_updates=self._discovered, reason="moved"

@@ -716,6 +716,22 @@ async def test_an_unproven_device_at_a_new_address_is_left_to_a_person(
     }
 
 
+async def test_a_move_question_for_an_entry_removed_meanwhile(
+    hass: HomeAssistant, start_server: StartServer
+) -> None:
+    server = await start_server()
+    entry = _token_entry(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=_discovery(server)
+    )
+    assert result["step_id"] == "confirm_move"
+    await hass.config_entries.async_remove(entry.entry_id)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_removed"
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
 async def test_a_device_with_a_token_at_its_own_address(
     hass: HomeAssistant, gun_server: DeviceServer
 ) -> None:
