@@ -13,6 +13,7 @@ import pytest
 
 from custom_components.massage.api import DeviceState, MassageClient
 from emulator import DeviceProfile, DeviceServer, EmulatedDevice, gun_profile
+from tests.tap import Tap
 
 from .payloads import GUN_INFO, GUN_STATE
 
@@ -223,62 +224,15 @@ class Listener:
         await self.ended()
 
 
-@dataclass
-class Tap:
-    """A relay on 127.0.0.1 that hands every byte on and keeps a copy.
-
-    It is what an eavesdropper on the network sees, and where a replay comes from.
-    """
-
-    upstream: int
-    port: int = 0
-    sent: bytearray = field(default_factory=bytearray)
-    """Everything clients sent, in order."""
-    received: bytearray = field(default_factory=bytearray)
-    """Everything the device answered."""
-
-    def requests(self) -> int:
-        """How many HTTP requests went through (each is one round trip)."""
-        return self.sent.count(b" HTTP/1.1\r\n")
-
-    async def relay(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        """Relay one connection both ways until either side closes."""
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream)
-
-        async def pump(
-            source: asyncio.StreamReader, sink: asyncio.StreamWriter, copy: bytearray
-        ) -> None:
-            try:
-                while data := await source.read(65536):
-                    copy += data
-                    sink.write(data)
-                    await sink.drain()
-            except ConnectionError:
-                pass
-            finally:
-                sink.close()
-
-        await asyncio.gather(
-            pump(reader, up_writer, self.sent), pump(up_reader, writer, self.received)
-        )
-
-
 @pytest.fixture
 async def tap(socket_enabled: None) -> AsyncIterator[Callable[[int], Awaitable[Tap]]]:
     """Start taps in front of device ports; all are closed at teardown."""
-    servers: list[asyncio.Server] = []
+    taps: list[Tap] = []
 
     async def start(upstream: int) -> Tap:
-        relay = Tap(upstream)
-        server = await asyncio.start_server(relay.relay, "127.0.0.1", 0)
-        relay.port = server.sockets[0].getsockname()[1]
-        servers.append(server)
-        return relay
+        taps.append(await Tap.start(upstream))
+        return taps[-1]
 
     yield start
-    for server in servers:
-        server.close()
-        server.close_clients()
-        await server.wait_closed()
+    for relay in taps:
+        await relay.close()
