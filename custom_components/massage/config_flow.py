@@ -411,6 +411,8 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_create_entry(
                     title=probe.info.name, data=probe.data(data)
                 )
+            # The announcement said no token; the device wants one after all.
+            self._needs_token |= errors.get("base") == "invalid_auth"
         schema = vol.Schema(
             {vol.Required(CONF_TOKEN): TOKEN_SELECTOR} if self._needs_token else {}
         )

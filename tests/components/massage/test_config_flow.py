@@ -514,6 +514,24 @@ async def test_zeroconf_flow_with_token(
     assert result["data"][CONF_REQUIRE_DIGEST] is True
 
 
+async def test_zeroconf_asks_for_a_token_the_announcement_did_not_mention(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    gun_server.token = TOKEN
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=_discovery(gun_server)
+    )
+    assert _schema_keys(result) == set()
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert _schema_keys(result) == {CONF_TOKEN}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_TOKEN: TOKEN}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_REQUIRE_DIGEST] is True
+
+
 async def test_zeroconf_announcing_1_1_never_falls_back_to_a_bearer_token(
     hass: HomeAssistant, start_server: StartServer
 ) -> None:
