@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 import ipaddress
-import math
 import re
 from typing import Any, Final, override
 
@@ -72,7 +71,7 @@ PROBE_TIMEOUT: Final = 10.0
 # A host name (RFC 1123 labels; underscores too, as some networks use them) or an
 # IPv4 address; IPv6 addresses are checked apart.
 _HOST_NAME: Final = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_.])?")
-_DIGITS: Final = re.compile(r"[0-9]{1,5}")
+_DIGITS: Final = re.compile(r"[0-9]{1,6}")
 _NOT_SET: Final = "\u2013"  # an en dash: no value
 
 
@@ -105,22 +104,26 @@ class _InvalidInputError(Exception):
         self.key = key
 
 
+def _whole(value: object, minimum: int, maximum: int) -> int | None:
+    """Return a whole number in range from a form value, or None.
+
+    Takes integers, floats without a fraction (what a number field sends) and
+    digits as text; never booleans, NaN or infinities.
+    """
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if minimum <= value <= maximum else None
+
+
 def _port(value: object, field: str = CONF_PORT) -> int:
     """Return a port from a form: a whole number from 1 to 65535."""
-    number: float
-    if isinstance(value, bool):
+    if (port := _whole(value, 1, MAX_PORT)) is None:
         raise _InvalidInputError(field, "invalid_port")
-    if isinstance(value, int | float):
-        number = value
-    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
-        number = int(value)
-    else:
-        raise _InvalidInputError(field, "invalid_port")
-    if not math.isfinite(number) or number != int(number):
-        raise _InvalidInputError(field, "invalid_port")
-    if not 1 <= number <= MAX_PORT:
-        raise _InvalidInputError(field, "invalid_port")
-    return int(number)
+    return port
 
 
 def _host(text: str) -> str:
@@ -492,16 +495,10 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 def _minutes(value: object, field: str, maximum: int) -> int:
-    """Return whole minutes from 1 to maximum from a form."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value != int(value)
-        or not 1 <= value <= maximum
-    ):
+    """Return whole minutes from 1 to maximum from a form (not as text)."""
+    if isinstance(value, str) or (minutes := _whole(value, 1, maximum)) is None:
         raise _InvalidInputError(field, "invalid_minutes")
-    return int(value)
+    return minutes
 
 
 def _minutes_selector(maximum: int) -> NumberSelector:

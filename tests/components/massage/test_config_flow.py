@@ -293,6 +293,9 @@ async def test_ipv6_addresses_work(
         ({CONF_HOST: "127.0.0.1", CONF_PORT: 80.5}, {CONF_PORT: "invalid_port"}),
         ({CONF_HOST: "127.0.0.1", CONF_PORT: True}, {CONF_PORT: "invalid_port"}),
         ({CONF_HOST: "127.0.0.1", CONF_PORT: [80]}, {CONF_PORT: "invalid_port"}),
+        ({CONF_HOST: "127.0.0.1", CONF_PORT: 10**400}, {CONF_PORT: "invalid_port"}),
+        ({CONF_HOST: "127.0.0.1", CONF_PORT: "-80"}, {CONF_PORT: "invalid_port"}),
+        ({CONF_HOST: "127.0.0.1", CONF_PORT: "999999"}, {CONF_PORT: "invalid_port"}),
         (
             {CONF_HOST: "127.0.0.1", CONF_TOKEN: "to\x00ken"},
             {CONF_TOKEN: "invalid_token"},
@@ -1064,6 +1067,8 @@ async def test_saving_nothing_new_says_so(
         ({CONF_SESSION_CAP: "20"}, {CONF_SESSION_CAP: "invalid_minutes"}),
         ({CONF_SESSION_CAP: None}, {CONF_SESSION_CAP: "invalid_minutes"}),
         ({CONF_SESSION_CAP: True}, {CONF_SESSION_CAP: "invalid_minutes"}),
+        ({CONF_SESSION_CAP: 10**400}, {CONF_SESSION_CAP: "invalid_minutes"}),
+        ({CONF_SESSION_CAP: -5}, {CONF_SESSION_CAP: "invalid_minutes"}),
         ({CONF_HEAT_CAP: float("inf")}, {CONF_HEAT_CAP: "invalid_minutes"}),
         ({CONF_HEAT_CAP: 31}, {CONF_HEAT_CAP: "invalid_minutes"}),
         ({CONF_DEFAULT_TIMER: "7"}, {CONF_DEFAULT_TIMER: "invalid_timer"}),
