@@ -470,15 +470,17 @@ class MassageClient:
     ) -> None:
         """Follow the device's pushed state until disconnect() is called.
 
-        Opens `GET /api/v1/ws` and calls callback with every pushed state, the first
-        one right after connecting. As the protocol asks, the client sends a ping
-        when nothing has arrived for `heartbeat` seconds, and gives the peer up for
-        dead when nothing (a pong or anything else) comes back within `heartbeat`
-        seconds more. Returns only after disconnect(). Raises
-        MassageConnectionClosedError when the socket closes, fails or misses its
-        heartbeat, MassageAuthenticationError on 401, MassageConnectionError
-        (MassageTimeoutError) when it cannot connect, and
-        MassageInvalidResponseError for a bad message, after closing the socket.
+        Opens `GET /api/v1/ws` (with a ticket after Digest) and calls callback with
+        every pushed state, the first one right after connecting. As the protocol
+        asks, the client sends a ping when nothing has arrived for `heartbeat`
+        seconds, and gives the peer up for dead when nothing (a pong or anything
+        else) comes back within `heartbeat` seconds more. Returns only after
+        disconnect(). Raises MassageConnectionClosedError when the socket closes,
+        fails or misses its heartbeat, MassageAuthenticationError when the token
+        is refused, MassageConnectionError (MassageTimeoutError) when it cannot
+        connect or the ticket is refused, and MassageInvalidResponseError for a bad
+        message (MassageResponseTooLargeError beyond MAX_MESSAGE_BYTES), after
+        closing the socket.
         Exceptions raised by callback propagate, after closing the socket too.
         Raises ValueError for a heartbeat that is not positive.
         """
