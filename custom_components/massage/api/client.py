@@ -48,8 +48,10 @@ _HTTP_UNAUTHORIZED: Final = 401
 _UNSUPPORTED: Final = "unsupported"
 _MIN_WAIT: Final = 0.001
 _READ_CHUNK: Final = 4096
-# The first contact (which learns the challenge), and two fresh nonces after
-# "stale" (an expired nonce, or counts overtaking each other in flight).
+# Tries of one request: enough for a first contact that learns the challenge and
+# a signed try, or for two "stale" answers in a row (an expired nonce, counts
+# overtaking each other in flight). A 401 means nothing was done, so a write is
+# safe to send again.
 _AUTH_ATTEMPTS: Final = 3
 _TICKET: Final = re.compile(r"[A-Za-z0-9_-]{16,128}")
 _JSON_TYPES: Final = frozenset({"application/json", "text/json"})
