@@ -15,7 +15,7 @@ from typing import TextIO
 from .device import EmulatedDevice
 from .faults import Faults
 from .profiles import DeviceProfile, foot_leg_profile, gun_profile
-from .server import DeviceServer
+from .server import PROTOCOLS, DeviceServer, Protocol
 
 _MAX_PORT = 65535
 
@@ -28,6 +28,7 @@ class EmulatorOptions:
     foot_legs: int = 1
     base_port: int = 8765
     token: str | None = None
+    protocol: Protocol = "1.1"
     minute_seconds: float = 60.0
     heat_cutoff: bool = True
     battery: int = 100
@@ -40,6 +41,10 @@ class EmulatorOptions:
     wrong_types: bool = False
     server_error: int | None = None
     silent_websocket: bool = False
+    oversized_body: bool = False
+    endless_body: bool = False
+    oversized_push: bool = False
+    huge_name: bool = False
     drop_websockets_every: float | None = None
     zeroconf: bool = False
     json_lines: bool = False
@@ -93,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m emulator",
         description=(
-            "Run emulated massage devices speaking the Massage Local API v1 on "
+            "Run emulated massage devices speaking the Massage Local API v1.1 on "
             "127.0.0.1, one per port, until SIGINT or SIGTERM."
         ),
     )
@@ -122,7 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="port of the first device, the others follow; 0 picks free ports "
         "(default 8765)",
     )
-    devices.add_argument("--token", help="require this bearer token on every request")
+    devices.add_argument(
+        "--token",
+        help="require this token on every request (Digest in 1.1, bearer in 1.0)",
+    )
+    devices.add_argument(
+        "--protocol",
+        choices=PROTOCOLS,
+        default="1.1",
+        help="the protocol version the devices speak; 1.0 takes a bearer token "
+        "(default 1.1)",
+    )
     devices.add_argument(
         "--minute-seconds",
         type=_positive_seconds,
@@ -195,6 +210,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="push connections send no pings, pongs or messages",
     )
     faults.add_argument(
+        "--oversized-body",
+        action="store_true",
+        help="info and state bodies far larger than the protocol allows",
+    )
+    faults.add_argument(
+        "--endless-body",
+        action="store_true",
+        help="info and state bodies that never end",
+    )
+    faults.add_argument(
+        "--oversized-push",
+        action="store_true",
+        help="pushed messages larger than the protocol allows",
+    )
+    faults.add_argument(
+        "--huge-name",
+        action="store_true",
+        help="a device name of 10,000 characters, control characters included",
+    )
+    faults.add_argument(
         "--drop-websockets-every",
         type=_positive_seconds,
         metavar="S",
@@ -265,12 +300,17 @@ def build_servers(options: EmulatorOptions) -> list[DeviceServer]:
             wrong_types=options.wrong_types,
             server_error=options.server_error,
             silent_websocket=options.silent_websocket,
+            oversized_body=options.oversized_body,
+            endless_body=options.endless_body,
+            oversized_push=options.oversized_push,
+            huge_name=options.huge_name,
         )
         servers.append(
             DeviceServer(
                 device,
                 port=options.base_port + index if options.base_port else 0,
                 token=options.token,
+                protocol=options.protocol,
                 heartbeat=options.heartbeat,
                 faults=faults,
             )
@@ -291,6 +331,7 @@ def describe(server: DeviceServer, *, as_json: bool = False) -> str:
                 "url": server.url,
                 "port": server.port,
                 "auth": server.token is not None,
+                "protocol": server.protocol,
             }
         )
     return f"{profile.kind:<8} {profile.device_id:<14} {server.url}  {profile.name}"

@@ -26,6 +26,13 @@ class Faults:
       `busy` with `Retry-After: retry_after` for 503, `internal` otherwise.
     - `silent_websocket`: push connections go quiet: no pings, no pongs, no
       messages, as a dead peer would; a client's heartbeat has to notice.
+    - `oversized_body`: info and state bodies carry padding far beyond what the
+      protocol allows, with a Content-Length that says so.
+    - `endless_body`: info and state bodies never end: chunked, without a length,
+      until the client gives up.
+    - `oversized_push`: pushed state messages carry padding beyond the limit.
+    - `huge_name`: the info's name is 10,000 characters, control characters
+      included.
     """
 
     latency: float = 0.0
@@ -35,6 +42,10 @@ class Faults:
     server_error: int | None = None
     retry_after: int = 1
     silent_websocket: bool = False
+    oversized_body: bool = False
+    endless_body: bool = False
+    oversized_push: bool = False
+    huge_name: bool = False
     _watchers: list[FaultWatcher] = field(
         default_factory=list, init=False, repr=False, compare=False
     )

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, override
+from dataclasses import dataclass
+import ipaddress
+import re
+from typing import Any, Final, override
 
+from homeassistant.components import onboarding
 from homeassistant.config_entries import (
+    SOURCE_IGNORE,
+    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -26,17 +32,27 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio as vol
+from yarl import URL
 
 from .api import (
+    MAX_TEXT_LENGTH,
+    Capabilities,
     DeviceInfo as MassageDeviceInfo,
     MassageAuthenticationError,
     MassageClient,
     MassageConnectionError,
+    MassageDowngradeError,
     MassageError,
+    MassageHostNotFoundError,
+    MassageNotADeviceError,
+    MassageTimeoutError,
+    clean_text,
+    is_device_id,
 )
 from .const import (
     CONF_DEFAULT_TIMER,
     CONF_HEAT_CAP,
+    CONF_REQUIRE_DIGEST,
     CONF_SESSION_CAP,
     DEFAULT_HEAT_CAP,
     DEFAULT_PORT,
@@ -48,10 +64,124 @@ from .const import (
 )
 from .data import MassageConfigEntry
 
+MAX_PORT: Final = 65535
+MAX_TOKEN_LENGTH: Final = 256
+# Long enough for a device on a slow network, short enough for a form.
+PROBE_TIMEOUT: Final = 10.0
+# A host name (RFC 1123 labels; underscores too, as some networks use them) or an
+# IPv4 address; IPv6 addresses are checked apart.
+_HOST_NAME: Final = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_.])?")
+_DIGITS: Final = re.compile(r"[0-9]{1,6}")
+_NOT_SET: Final = "\u2013"  # an en dash: no value
+
+
+class _UncheckedNumberSelector(NumberSelector):
+    """A number field the step checks itself, so that a bad value gets its error.
+
+    NumberSelector lets NaN through and fails a missing or non-numeric value
+    before the step sees it, with an untranslated message.
+    """
+
+    @override
+    def __call__(self, data: Any) -> Any:
+        """Hand the value on unchanged."""
+        return data
+
+
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-PORT_SELECTOR = NumberSelector(
-    NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
+PORT_SELECTOR = _UncheckedNumberSelector(
+    NumberSelectorConfig(min=1, max=MAX_PORT, step=1, mode=NumberSelectorMode.BOX)
 )
+
+
+class _InvalidInputError(Exception):
+    """A form value that cannot be used; `key` names its translated error."""
+
+    def __init__(self, field: str, key: str) -> None:
+        """Name the field and the error."""
+        super().__init__(key)
+        self.field = field
+        self.key = key
+
+
+def _whole(value: object, minimum: int, maximum: int) -> int | None:
+    """Return a whole number in range from a form value, or None.
+
+    Takes integers, floats without a fraction (what a number field sends) and
+    digits as text; never booleans, NaN or infinities.
+    """
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if minimum <= value <= maximum else None
+
+
+def _port(value: object, field: str = CONF_PORT) -> int:
+    """Return a port from a form: a whole number from 1 to 65535."""
+    if (port := _whole(value, 1, MAX_PORT)) is None:
+        raise _InvalidInputError(field, "invalid_port")
+    return port
+
+
+def _host(text: str) -> str:
+    """Check a bare host: a name, an IPv4 address or an IPv6 address."""
+    if ":" in text:
+        try:
+            ipaddress.IPv6Address(text)
+        except ValueError:
+            raise _InvalidInputError(CONF_HOST, "invalid_host") from None
+        return text
+    if not _HOST_NAME.fullmatch(text) or ".." in text:
+        raise _InvalidInputError(CONF_HOST, "invalid_host")
+    return text
+
+
+def _address(host_text: object, port_value: object) -> tuple[str, int]:
+    """Return host and port from the form, whatever a person typed as the host.
+
+    A URL gives its host and its port (when it has one); `host:port` and
+    `[IPv6]:port` are split; a bare or bracketed IPv6 address is the host.
+    """
+    if not isinstance(host_text, str) or not (text := host_text.strip()):
+        raise _InvalidInputError(CONF_HOST, "invalid_host")
+    if "://" in text:
+        try:
+            url = URL(text)
+            host, port = url.host, url.explicit_port
+        except ValueError:
+            host = port = None
+        if not host:
+            raise _InvalidInputError(CONF_HOST, "host_is_url")
+        return _host(host), port if port is not None else _port(port_value)
+    if text.startswith("["):
+        inside, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise _InvalidInputError(CONF_HOST, "invalid_host")
+        if not inside or ":" not in inside:
+            raise _InvalidInputError(CONF_HOST, "invalid_host")
+        host = _host(inside)
+        return host, _port(rest[1:], CONF_HOST) if rest else _port(port_value)
+    if text.count(":") == 1:
+        name, _, port_text = text.partition(":")
+        return _host(name), _port(port_text, CONF_HOST)
+    return _host(text), _port(port_value)
+
+
+def _token(value: object) -> str | None:
+    """Return the token from a form, or None when it was left empty."""
+    if value is None or value == "":
+        return None
+    if (
+        not isinstance(value, str)
+        or len(value) > MAX_TOKEN_LENGTH
+        or not value.isprintable()
+        or value != value.strip()
+    ):
+        raise _InvalidInputError(CONF_TOKEN, "invalid_token")
+    return value
 
 
 def _connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
@@ -69,15 +199,40 @@ def _connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
-def _connection_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Return what an entry stores of the form: no empty token."""
-    data: dict[str, Any] = {
-        CONF_HOST: user_input[CONF_HOST].strip(),
-        CONF_PORT: int(user_input[CONF_PORT]),
-    }
-    if token := user_input.get(CONF_TOKEN):
+def _connection_data(
+    user_input: Mapping[str, Any], errors: dict[str, str]
+) -> dict[str, Any] | None:
+    """Return what an entry stores of the form, or None with `errors` filled in."""
+    try:
+        host, port = _address(user_input.get(CONF_HOST), user_input.get(CONF_PORT))
+        token = _token(user_input.get(CONF_TOKEN))
+    except _InvalidInputError as err:
+        errors[err.field] = err.key
+        return None
+    data: dict[str, Any] = {CONF_HOST: host, CONF_PORT: port}
+    if token is not None:
         data[CONF_TOKEN] = token
     return data
+
+
+def _address_text(data: Mapping[str, Any]) -> str:
+    """Return host:port as a person reads it, IPv6 in brackets."""
+    host = str(data[CONF_HOST])
+    return f"[{host}]:{data[CONF_PORT]}" if ":" in host else f"{host}:{data[CONF_PORT]}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    """A device that answered: who it is, and whether it used Digest."""
+
+    info: MassageDeviceInfo
+    digest: bool
+
+    def data(self, data: Mapping[str, Any], *, learned: bool = False) -> dict[str, Any]:
+        """Return entry data, with what the entry learned about authentication."""
+        if self.digest or learned:
+            return {**data, CONF_REQUIRE_DIGEST: True}
+        return dict(data)
 
 
 class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -88,25 +243,42 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         """Start with nothing discovered."""
         self._discovered: dict[str, Any] = {}
+        self._discovered_id = ""
         self._discovered_name = ""
+        self._announced_digest = False
         self._needs_token = False
+        self._moving: ConfigEntry | None = None
 
     async def _async_probe(
-        self, data: Mapping[str, Any], errors: dict[str, str]
-    ) -> MassageDeviceInfo | None:
+        self,
+        data: Mapping[str, Any],
+        errors: dict[str, str],
+        *,
+        digest_only: bool = False,
+    ) -> _Probe | None:
         """Ask the device who it is; fill `errors` and return None if that fails."""
         client = MassageClient(
             data[CONF_HOST],
             port=data[CONF_PORT],
             token=data.get(CONF_TOKEN),
             session=async_get_clientsession(self.hass),
+            request_timeout=PROBE_TIMEOUT,
+            digest_only=digest_only,
         )
         try:
-            return await client.info()
+            return _Probe(await client.info(), client.uses_digest)
+        except MassageDowngradeError:
+            errors["base"] = "auth_downgrade"
         except MassageAuthenticationError:
             errors["base"] = "invalid_auth"
+        except MassageHostNotFoundError:
+            errors["base"] = "cannot_resolve"
+        except MassageTimeoutError:
+            errors["base"] = "timeout"
         except MassageConnectionError:
             errors["base"] = "cannot_connect"
+        except MassageNotADeviceError:
+            errors["base"] = "not_a_massager"
         except MassageError:
             errors["base"] = "incompatible_device"
         except Exception:  # noqa: BLE001 - a flow must never crash on a device
@@ -120,12 +292,14 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Add a device by its address."""
         errors: dict[str, str] = {}
-        if user_input is not None:
-            data = _connection_data(user_input)
-            if info := await self._async_probe(data, errors):
-                await self.async_set_unique_id(info.id, raise_on_progress=False)
-                self._abort_if_unique_id_configured()
-                return self.async_create_entry(title=info.name, data=data)
+        if (
+            user_input is not None
+            and (data := _connection_data(user_input, errors))
+            and (probe := await self._async_probe(data, errors))
+        ):
+            await self.async_set_unique_id(probe.info.id, raise_on_progress=False)
+            self._abort_if_unique_id_configured()
+            return self.async_create_entry(title=probe.info.name, data=probe.data(data))
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
@@ -138,34 +312,110 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_zeroconf(
         self, discovery_info: ZeroconfServiceInfo
     ) -> ConfigFlowResult:
-        """Offer a device that announced itself on the network."""
+        """Offer a device that announced itself on the network.
+
+        Nothing in an announcement is trusted: the id must be usable, and the
+        device that answers must have that id.
+        """
         properties = discovery_info.properties
         device_id = properties.get("id")
-        if not device_id or properties.get("api") != "1":
+        if (
+            not is_device_id(device_id)
+            or properties.get("api") != "1"
+            or discovery_info.port is None
+        ):
             return self.async_abort(reason="invalid_discovery_info")
         self._discovered = {
             CONF_HOST: discovery_info.host,
             CONF_PORT: discovery_info.port,
         }
-        await self.async_set_unique_id(device_id)
-        # A known device at a new address just moves.
-        self._abort_if_unique_id_configured(updates=self._discovered)
+        self._discovered_id = str(device_id)
+        if entry := await self.async_set_unique_id(self._discovered_id):
+            return await self._async_step_known_device(entry)
+        self._announced_digest = properties.get("minor", "0") not in ("", "0")
         self._needs_token = properties.get("auth") == "1"
-        self._discovered_name = properties.get("model") or discovery_info.name
+        self._discovered_name = (
+            clean_text(str(properties.get("model") or ""), MAX_TEXT_LENGTH)
+            or self._discovered_id
+        )
         self.context["title_placeholders"] = {"name": self._discovered_name}
         if not self._needs_token:
             self._set_confirm_only()
+            if not onboarding.async_is_onboarded(self.hass):
+                return await self.async_step_zeroconf_confirm({})
         return await self.async_step_zeroconf_confirm()
+
+    async def _async_step_known_device(self, entry: ConfigEntry) -> ConfigFlowResult:
+        """Handle a device we know, maybe at a new address.
+
+        Without a token the entry follows the id, as before. With one it
+        follows only a device that proves it knows the token; otherwise a person
+        decides.
+        """
+        new_address = self._discovered
+        moved = any(entry.data.get(key) != value for key, value in new_address.items())
+        if entry.source == SOURCE_IGNORE or CONF_TOKEN not in entry.data:
+            self._abort_if_unique_id_configured(updates=new_address)
+        if not moved:
+            self._abort_if_unique_id_configured()
+        data = {**entry.data, **new_address}
+        probe = await self._async_probe(data, {}, digest_only=True)
+        if probe is not None and probe.info.id == entry.unique_id:
+            self._abort_if_unique_id_configured(updates=probe.data(new_address))
+        self._moving = entry
+        self.context["title_placeholders"] = {"name": entry.title}
+        return await self.async_step_confirm_move()
+
+    async def async_step_confirm_move(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask a person before an entry with a token follows an unproven device."""
+        moving = self._moving
+        assert moving is not None  # noqa: S101 - only reached from a known device
+        # The entry may have been removed while the question waited.
+        entry = self.hass.config_entries.async_get_entry(moving.entry_id)
+        if entry is None:
+            return self.async_abort(reason="entry_removed")
+        if user_input is not None:
+            return self.async_update_reload_and_abort(
+                entry, data_updates=self._discovered, reason="moved"
+            )
+        return self.async_show_form(
+            step_id="confirm_move",
+            description_placeholders={
+                "name": entry.title,
+                "old_address": _address_text(entry.data),
+                "new_address": _address_text(self._discovered),
+            },
+        )
 
     async def async_step_zeroconf_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Let a person confirm the discovered device, and give its token if needed."""
         errors: dict[str, str] = {}
-        if user_input is not None:
-            data = _connection_data({**self._discovered, **user_input})
-            if info := await self._async_probe(data, errors):
-                return self.async_create_entry(title=info.name, data=data)
+        if user_input is not None and (
+            data := _connection_data({**self._discovered, **user_input}, errors)
+        ):
+            probe = await self._async_probe(
+                data,
+                errors,
+                digest_only=self._announced_digest and CONF_TOKEN in data,
+            )
+            if probe:
+                if probe.info.id != self._discovered_id:
+                    return self.async_abort(
+                        reason="id_mismatch",
+                        description_placeholders={
+                            "announced": self._discovered_id,
+                            "found": probe.info.id,
+                        },
+                    )
+                return self.async_create_entry(
+                    title=probe.info.name, data=probe.data(data)
+                )
+            # The announcement said no token; the device wants one after all.
+            self._needs_token |= errors.get("base") == "invalid_auth"
         schema = vol.Schema(
             {vol.Required(CONF_TOKEN): TOKEN_SELECTOR} if self._needs_token else {}
         )
@@ -174,7 +424,7 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=schema,
             description_placeholders={
                 "name": self._discovered_name,
-                "host": str(self._discovered[CONF_HOST]),
+                "host": _address_text(self._discovered),
             },
             errors=errors,
         )
@@ -192,11 +442,21 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         entry = self._get_reauth_entry()
         if user_input is not None:
-            data = {**entry.data, CONF_TOKEN: user_input[CONF_TOKEN]}
-            if info := await self._async_probe(data, errors):
-                await self.async_set_unique_id(info.id)
-                self._abort_if_unique_id_mismatch(reason="wrong_device")
-                return self.async_update_reload_and_abort(entry, data=data)
+            try:
+                token = _token(user_input.get(CONF_TOKEN))
+            except _InvalidInputError as err:
+                errors[err.field] = err.key
+            else:
+                data = {**entry.data, CONF_TOKEN: token}
+                if token is None:
+                    data.pop(CONF_TOKEN)
+                learned = bool(entry.data.get(CONF_REQUIRE_DIGEST))
+                if probe := await self._async_probe(data, errors, digest_only=learned):
+                    await self.async_set_unique_id(probe.info.id)
+                    self._abort_if_unique_id_mismatch(reason="wrong_device")
+                    return self.async_update_reload_and_abort(
+                        entry, data=probe.data(data, learned=learned)
+                    )
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=vol.Schema({vol.Required(CONF_TOKEN): TOKEN_SELECTOR}),
@@ -210,12 +470,14 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change the address or token of a device already added."""
         errors: dict[str, str] = {}
         entry = self._get_reconfigure_entry()
-        if user_input is not None:
-            data = _connection_data(user_input)
-            if info := await self._async_probe(data, errors):
-                await self.async_set_unique_id(info.id)
+        if user_input is not None and (data := _connection_data(user_input, errors)):
+            learned = bool(entry.data.get(CONF_REQUIRE_DIGEST))
+            if probe := await self._async_probe(data, errors, digest_only=learned):
+                await self.async_set_unique_id(probe.info.id)
                 self._abort_if_unique_id_mismatch(reason="wrong_device")
-                return self.async_update_reload_and_abort(entry, data=data)
+                return self.async_update_reload_and_abort(
+                    entry, data=probe.data(data, learned=learned)
+                )
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
@@ -232,49 +494,177 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
         return MassageOptionsFlow()
 
 
+def _minutes(value: object, field: str, maximum: int) -> int:
+    """Return whole minutes from 1 to maximum from a form (not as text)."""
+    if isinstance(value, str) or (minutes := _whole(value, 1, maximum)) is None:
+        raise _InvalidInputError(field, "invalid_minutes")
+    return minutes
+
+
+def _minutes_selector(maximum: int) -> NumberSelector:
+    return _UncheckedNumberSelector(
+        NumberSelectorConfig(min=1, max=maximum, step=1, unit_of_measurement="min")
+    )
+
+
+def _effective(options: Mapping[str, int]) -> dict[str, int | None]:
+    """Return what options mean, with the defaults for what they leave out."""
+    return {
+        CONF_SESSION_CAP: options.get(CONF_SESSION_CAP, DEFAULT_SESSION_CAP),
+        CONF_HEAT_CAP: options.get(CONF_HEAT_CAP, DEFAULT_HEAT_CAP),
+        CONF_DEFAULT_TIMER: options.get(CONF_DEFAULT_TIMER),
+    }
+
+
+def _shown(old: int | None, new: int | None) -> str:
+    """Show a value in minutes for the summary, bold after its old one if changed."""
+
+    def text(minutes: int | None) -> str:
+        return _NOT_SET if minutes is None else f"{minutes} min"
+
+    return text(new) if old == new else f"{text(old)} → **{text(new)}**"
+
+
 class MassageOptionsFlow(OptionsFlowWithReload):
     """The safety caps and the default timer; changing them reloads the entry."""
+
+    def __init__(self) -> None:
+        """Start with nothing entered."""
+        self._options: dict[str, int] = {}
+
+    def _capabilities(self) -> Capabilities | None:
+        """Return the device's capabilities, when the entry is loaded."""
+        runtime_data = getattr(self.config_entry, "runtime_data", None)
+        return (
+            None if runtime_data is None else runtime_data.coordinator.info.capabilities
+        )
+
+    def _stored(self) -> dict[str, int]:
+        """Return the stored options as numbers (older entries kept text).
+
+        A value that is no number is left out, so its default applies.
+        """
+        stored: dict[str, int] = {}
+        for key in (CONF_SESSION_CAP, CONF_HEAT_CAP, CONF_DEFAULT_TIMER):
+            try:
+                stored[key] = int(self.config_entry.options[key])
+            except KeyError, TypeError, ValueError, OverflowError:
+                continue
+        return stored
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show and save the options."""
+        """Show the options; a change is summed up before it is saved."""
+        capabilities = self._capabilities()
+        has_heat = capabilities is None or capabilities.heat_levels > 0
+        errors: dict[str, str] = {}
+        stored = self._stored()
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    key: int(value) if key != CONF_DEFAULT_TIMER else value
-                    for key, value in user_input.items()
-                }
-            )
-        options = self.config_entry.options
+            try:
+                self._options = self._read(user_input, capabilities, has_heat=has_heat)
+            except _InvalidInputError as err:
+                errors[err.field] = err.key
+            else:
+                if _effective(self._options) == _effective(stored):
+                    return self.async_abort(reason="no_changes")
+                return await (
+                    self.async_step_confirm()
+                    if has_heat
+                    else self.async_step_confirm_without_heat()
+                )
         fields: dict[vol.Marker, Any] = {
             vol.Required(
                 CONF_SESSION_CAP,
-                default=options.get(CONF_SESSION_CAP, DEFAULT_SESSION_CAP),
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=1, max=MAX_SESSION_CAP, step=1, unit_of_measurement="min"
-                )
-            ),
-            vol.Required(
-                CONF_HEAT_CAP, default=options.get(CONF_HEAT_CAP, DEFAULT_HEAT_CAP)
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=1, max=MAX_HEAT_CAP, step=1, unit_of_measurement="min"
-                )
-            ),
+                default=stored.get(CONF_SESSION_CAP, DEFAULT_SESSION_CAP),
+            ): _minutes_selector(MAX_SESSION_CAP),
         }
-        if runtime_data := getattr(self.config_entry, "runtime_data", None):
-            timer_options = runtime_data.coordinator.info.capabilities.timer_options
+        if has_heat:
+            fields[
+                vol.Required(
+                    CONF_HEAT_CAP, default=stored.get(CONF_HEAT_CAP, DEFAULT_HEAT_CAP)
+                )
+            ] = _minutes_selector(MAX_HEAT_CAP)
+        if capabilities is not None:
+            timer = stored.get(CONF_DEFAULT_TIMER)
             fields[
                 vol.Optional(
                     CONF_DEFAULT_TIMER,
-                    description={"suggested_value": options.get(CONF_DEFAULT_TIMER)},
+                    description={
+                        "suggested_value": None if timer is None else str(timer)
+                    },
                 )
             ] = SelectSelector(
                 SelectSelectorConfig(
-                    options=[str(minutes) for minutes in timer_options],
+                    options=[str(minutes) for minutes in capabilities.timer_options],
                     mode=SelectSelectorMode.DROPDOWN,
                 )
             )
-        return self.async_show_form(step_id="init", data_schema=vol.Schema(fields))
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(fields), user_input
+            ),
+            errors=errors,
+        )
+
+    def _read(
+        self,
+        user_input: Mapping[str, Any],
+        capabilities: Capabilities | None,
+        *,
+        has_heat: bool,
+    ) -> dict[str, int]:
+        """Return the options the form asks for, as numbers, or raise."""
+        stored = self._stored()
+        options = {
+            CONF_SESSION_CAP: _minutes(
+                user_input.get(CONF_SESSION_CAP), CONF_SESSION_CAP, MAX_SESSION_CAP
+            )
+        }
+        if has_heat:
+            options[CONF_HEAT_CAP] = _minutes(
+                user_input.get(CONF_HEAT_CAP), CONF_HEAT_CAP, MAX_HEAT_CAP
+            )
+        elif CONF_HEAT_CAP in stored:
+            options[CONF_HEAT_CAP] = stored[CONF_HEAT_CAP]
+        if capabilities is None:
+            # The timer is not offered without the device; keep what is set.
+            if CONF_DEFAULT_TIMER in stored:
+                options[CONF_DEFAULT_TIMER] = stored[CONF_DEFAULT_TIMER]
+        elif (timer := user_input.get(CONF_DEFAULT_TIMER)) not in (None, ""):
+            offered = {str(minutes): minutes for minutes in capabilities.timer_options}
+            if timer not in offered:
+                raise _InvalidInputError(CONF_DEFAULT_TIMER, "invalid_timer")
+            options[CONF_DEFAULT_TIMER] = offered[timer]
+        return options
+
+    def _summary(self) -> dict[str, str]:
+        """Return what the new options change, one placeholder per option."""
+        old, new = _effective(self._stored()), _effective(self._options)
+        return {
+            "session_cap": _shown(old[CONF_SESSION_CAP], new[CONF_SESSION_CAP]),
+            "heat_cap": _shown(old[CONF_HEAT_CAP], new[CONF_HEAT_CAP]),
+            "default_timer": _shown(old[CONF_DEFAULT_TIMER], new[CONF_DEFAULT_TIMER]),
+        }
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say what changes, and save it once confirmed."""
+        return self._confirm("confirm", user_input)
+
+    async def async_step_confirm_without_heat(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say what changes on a device without a heater, and save it."""
+        return self._confirm("confirm_without_heat", user_input)
+
+    def _confirm(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        if user_input is not None:
+            return self.async_create_entry(data=self._options)
+        return self.async_show_form(
+            step_id=step_id, description_placeholders=self._summary()
+        )

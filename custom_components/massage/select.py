@@ -1,4 +1,4 @@
-"""Select entities: attachment head, auto-off timer and heat level."""
+"""Select entities: attachment head, auto-off timer, heat level and named levels."""
 
 from __future__ import annotations
 
@@ -35,6 +35,22 @@ def heat_options(capabilities: Capabilities) -> list[str]:
     return [HEAT_OFF, *steps]
 
 
+# Level names that have translations; a device's other names are shown as it
+# spells them.
+TRANSLATED_LEVEL_NAMES = frozenset({"low", "medium", "high"})
+
+
+def intensity_options(capabilities: Capabilities) -> list[str]:
+    """Return the named levels, lowest first: translation keys where known."""
+    names = capabilities.level_names or ()
+    options = [
+        key if (key := name.casefold()) in TRANSLATED_LEVEL_NAMES else name
+        for name in names
+    ]
+    # "Low" and "low" from one device would collide; its own names do not.
+    return options if len(set(options)) == len(options) else list(names)
+
+
 @dataclass(frozen=True, kw_only=True)
 class MassageSelectEntityDescription(SelectEntityDescription):
     """How one select reads its options and value, and writes a choice."""
@@ -63,6 +79,16 @@ SELECTS: tuple[MassageSelectEntityDescription, ...] = (
         options_fn=lambda caps: [str(minutes) for minutes in caps.timer_options],
         current_fn=lambda state, _caps: str(state.timer),
         update_fn=lambda option, _caps: StateUpdate(timer=int(option)),
+    ),
+    MassageSelectEntityDescription(
+        key="intensity",
+        translation_key="intensity",
+        exists_fn=lambda caps: caps.level_names is not None,
+        options_fn=intensity_options,
+        current_fn=lambda state, caps: intensity_options(caps)[state.level - 1],
+        update_fn=lambda option, caps: StateUpdate(
+            level=intensity_options(caps).index(option) + 1
+        ),
     ),
     MassageSelectEntityDescription(
         key="heat_level",

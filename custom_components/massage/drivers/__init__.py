@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..api import MassageClient
+from ..const import CONF_REQUIRE_DIGEST
 from .base import (
     CommandRejectedError,
     DeviceAuthError,
@@ -38,5 +39,10 @@ def create_driver(hass: HomeAssistant, entry: ConfigEntry) -> MassageDriver:
         port=entry.data[CONF_PORT],
         token=entry.data.get(CONF_TOKEN),
         session=async_get_clientsession(hass),
+        # Once the device used Digest, the entry never sends its token in the clear.
+        digest_only=entry.data.get(CONF_REQUIRE_DIGEST, False),
+        on_digest=lambda: hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_REQUIRE_DIGEST: True}
+        ),
     )
     return LocalApiDriver(client)
