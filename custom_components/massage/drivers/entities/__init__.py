@@ -33,9 +33,10 @@ command; ``device`` is optional). Each role names its means:
     - ``{"means": "commands", "on": PRESS, "off": PRESS}``: the same press for both
       is a toggle, sent only when the state has to change;
     - both take ``"sensor": "sensor.plug_power"`` (a power reading that says whether
-      the motor runs), ``"threshold"`` (watts, default 5), ``"settle"`` (seconds a
-      reading must hold before it counts, default 10) and ``"delay"`` (seconds the
-      device needs after power-on before it takes a start or a setting, default 1).
+      the motor runs; an ``input_number`` in a demo), ``"threshold"`` (watts,
+      default 5), ``"settle"`` (seconds a reading must hold before it counts,
+      default 10) and ``"delay"`` (seconds the device needs after power-on before
+      it takes a start or a setting, default 1).
 - start, when power alone does not start the motor
     - ``{"means": "press", "press": PRESS}``;
     - ``{"means": "pulse", "entity_id": "switch.relay", "pulse": 0.5}``: on, then

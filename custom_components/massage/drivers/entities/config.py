@@ -142,7 +142,8 @@ def _ascending(values: list[float]) -> list[float]:
 
 
 _POWER_SENSOR: dict[vol.Marker, Any] = {
-    vol.Optional(CONF_SENSOR): cv.entity_domain(SENSOR_DOMAIN),
+    # An input number stands in for a plug's reading in demos.
+    vol.Optional(CONF_SENSOR): cv.entity_domain([SENSOR_DOMAIN, "input_number"]),
     vol.Optional(CONF_THRESHOLD, default=DEFAULT_THRESHOLD): vol.All(
         vol.Coerce(float), vol.Range(min=0)
     ),

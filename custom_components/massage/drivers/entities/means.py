@@ -25,7 +25,7 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfTime,
 )
-from homeassistant.core import Context, HomeAssistant, State
+from homeassistant.core import Context, HomeAssistant, State, callback
 from homeassistant.exceptions import (
     HomeAssistantError,
     ServiceNotFound,
@@ -167,11 +167,13 @@ class Runner:
         self._pressed = False
 
     async def async_sleep(self, seconds: float) -> None:
-        """Wait on the scheduler."""
+        """Wait on the scheduler; a pause also separates the presses around it."""
         if seconds <= 0:
             return
+        self._pressed = False
         done: asyncio.Future[None] = self.hass.loop.create_future()
 
+        @callback
         def _wake(_now: datetime) -> None:
             if not done.done():
                 done.set_result(None)
@@ -878,7 +880,7 @@ class _SteppedHeat(HeatMeans):
             if self.switch is not None:
                 await runner.async_switch(self.switch, on=False)
             return
-        if self.switch is not None:
+        if self.switch is not None and _on_off(runner.hass, self.switch) is not True:
             await runner.async_switch(self.switch, on=True)
         await self._async_set(runner, heat)
 
