@@ -1,9 +1,9 @@
 """Known device families: each proposes an entity mapping from a device's entities.
 
 A profile only pre-fills: the person sees the whole mapping and can change any of
-it before the entry is made. Entities are matched by domain, device class and a
-pattern searched in each of their translation key, original name, entity id,
-unique id, and their device's name and model.
+it before the entry is made. Entities are matched by domain, device class, a pattern
+searched in each of their translation key, original name, object id and unique id,
+and where needed a pattern searched in their device's name and model.
 
 What each profile is based on:
 
@@ -83,6 +83,7 @@ class Match:
     domains: tuple[str, ...]
     pattern: str = ""
     device_class: str | None = None
+    device: str = ""  # searched in the name and model of the entity's device
     optional: bool = False  # the role is proposed without this field
     reuse: bool = False  # may be an entity another field took already
 
@@ -109,6 +110,14 @@ _SENSOR = ("sensor",)
 _TUYA = ("tuya", "tuya_local", "localtuya")
 # Words a Tuya data point or its English name ends with.
 _TUYA_POWER = r"(^|[\s_-])(switch|power)$"
+
+
+def _last_word(words: str) -> str:
+    """Return a pattern for names that end in one of the words.
+
+    Entity ids begin with the device's name, which may say "massager" itself.
+    """
+    return rf"(^|[\s_-])({words})$"
 
 
 def _xiaomi(service: str, prop: str) -> str:
@@ -294,25 +303,35 @@ PROFILES: tuple[Profile, ...] = (
             ROLE_POWER: (
                 {
                     CONF_MEANS: "toggle",
-                    ATTR_ENTITY_ID: Match(_SWITCH, r"motor|massage|roller|knead"),
+                    ATTR_ENTITY_ID: Match(
+                        _SWITCH, _last_word("motor|massage|rollers?|kneading")
+                    ),
                     CONF_DELAY: 0,
                 },
             ),
             ROLE_LEVEL: (
                 {
                     CONF_MEANS: "select",
-                    ATTR_ENTITY_ID: Match(_SELECT, r"level|intensity|speed"),
+                    ATTR_ENTITY_ID: Match(_SELECT, _last_word("level|intensity|speed")),
                 },
                 {
                     CONF_MEANS: "number",
-                    ATTR_ENTITY_ID: Match(_NUMBER, r"level|intensity|speed"),
+                    ATTR_ENTITY_ID: Match(_NUMBER, _last_word("level|intensity|speed")),
                 },
             ),
             ROLE_MODE: (
-                {CONF_MEANS: "select", ATTR_ENTITY_ID: Match(_SELECT, r"mode|program")},
+                {
+                    CONF_MEANS: "select",
+                    ATTR_ENTITY_ID: Match(
+                        _SELECT, _last_word("mode|program|programme")
+                    ),
+                },
             ),
             ROLE_HEAT: (
-                {CONF_MEANS: "switch", ATTR_ENTITY_ID: Match(_SWITCH, r"heat")},
+                {
+                    CONF_MEANS: "switch",
+                    ATTR_ENTITY_ID: Match(_SWITCH, _last_word("heat|heater|heating")),
+                },
             ),
         },
     ),
@@ -326,6 +345,11 @@ PROFILES: tuple[Profile, ...] = (
                 {
                     CONF_MEANS: "pulse",
                     ATTR_ENTITY_ID: Match(_SWITCH, r"^bot$|finger|pusher"),
+                    CONF_PULSE: 0,
+                },
+                {
+                    CONF_MEANS: "pulse",
+                    ATTR_ENTITY_ID: Match(_SWITCH, device=r"finger ?bot|pusher"),
                     CONF_PULSE: 0,
                 },
                 {CONF_MEANS: "press", "press": {ATTR_ENTITY_ID: Match(("button",))}},
@@ -356,6 +380,7 @@ class _Candidate:
     platform: str
     device_class: str | None
     texts: tuple[str, ...]
+    device_texts: tuple[str, ...]
 
     def fits(self, match: Match) -> bool:
         """Tell whether the entity fits a match."""
@@ -363,8 +388,17 @@ class _Candidate:
             return False
         if match.device_class is not None and self.device_class != match.device_class:
             return False
-        pattern = re.compile(match.pattern, re.IGNORECASE)
-        return any(pattern.search(text) for text in self.texts)
+        return _found(match.pattern, self.texts) and _found(
+            match.device, self.device_texts
+        )
+
+
+def _found(pattern: str, texts: tuple[str, ...]) -> bool:
+    """Tell whether a pattern is found in one of the texts; "" is always found."""
+    if not pattern:
+        return True
+    compiled = re.compile(pattern, re.IGNORECASE)
+    return any(compiled.search(text) for text in texts)
 
 
 def _candidates(hass: HomeAssistant, device_ids: Sequence[str]) -> list[_Candidate]:
@@ -385,7 +419,6 @@ def _candidates(hass: HomeAssistant, device_ids: Sequence[str]) -> list[_Candida
                 entry.original_name or "",
                 split_entity_id(entry.entity_id)[1],
                 entry.unique_id,
-                *about,
             )
             found.append(
                 _Candidate(
@@ -393,6 +426,7 @@ def _candidates(hass: HomeAssistant, device_ids: Sequence[str]) -> list[_Candida
                     entry.platform,
                     entry.device_class or entry.original_device_class,
                     tuple(text for text in texts if text),
+                    tuple(text for text in about if text),
                 )
             )
     return found
