@@ -73,7 +73,7 @@ end itself and stops the device at it.
 from __future__ import annotations
 
 from .config import BACKEND, CONF_BACKEND, ENTITIES_SCHEMA, ROLES
-from .driver import EntitiesDriver, issue_id
+from .driver import EntitiesDriver, async_remove_issues, issue_id
 
 __all__ = [
     "BACKEND",
@@ -81,5 +81,6 @@ __all__ = [
     "ENTITIES_SCHEMA",
     "ROLES",
     "EntitiesDriver",
+    "async_remove_issues",
     "issue_id",
 ]

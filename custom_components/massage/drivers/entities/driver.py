@@ -86,6 +86,12 @@ def issue_id(entry_id: str, role: str) -> str:
     return f"missing_entity_{entry_id}_{role}"
 
 
+def async_remove_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Remove the repair issues of an entry that is removed."""
+    for role in ROLES:
+        ir.async_delete_issue(hass, DOMAIN, issue_id(entry_id, role))
+
+
 def _optional[T](make: Callable[[Mapping[str, Any]], T], config: Any) -> T | None:
     return None if config is None else make(config)
 
@@ -698,7 +704,11 @@ class EntitiesDriver(MassageDriver):
 
     @override
     async def async_stop_listening(self) -> None:
-        """End listening, our timers and this entry's repair issues."""
+        """End listening and our timers.
+
+        Repair issues stay: what they say holds while the entry is not loaded
+        too, and the next connect clears what no longer holds.
+        """
         if self._listening is not None and not self._listening.done():
             self._listening.set_result(None)
         self._schedule_recheck(None)
@@ -706,9 +716,3 @@ class EntitiesDriver(MassageDriver):
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._entry_id is not None:
-            for role in ROLES:
-                ir.async_delete_issue(
-                    self._hass, DOMAIN, issue_id(self._entry_id, role)
-                )
-        self._missing = frozenset()
