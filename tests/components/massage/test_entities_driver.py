@@ -309,6 +309,7 @@ async def test_ir_remote_for_everything(
             step_delay=0.3,
         ),
     )
+    assert driver.assumed_roles == {"power", "level", "mode"}
     calls = CallLog(hass, ["remote.ir"])
     await in_virtual_time(
         hass,
@@ -1096,5 +1097,170 @@ async def test_stopped_by_hand_switches_heat_off(hass: HomeAssistant) -> None:
     )
     await hass.async_block_till_done()
     assert not heater.is_on
+    await driver.async_stop_listening()
+    await listening
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (mapping({"power": "switch.plug"}), "mapping"),
+        (
+            mapping(
+                {"power": {"means": "commands", "on": "button.on", "off": "button.off"}}
+            ),
+            "mapping",
+        ),
+        (
+            mapping(
+                {
+                    "power": {"means": "toggle", "entity_id": "switch.x"},
+                    "heat": {
+                        "means": "number",
+                        "entity_id": "number.t",
+                        "values": [45, 40],
+                    },
+                }
+            ),
+            "ascending",
+        ),
+        (
+            mapping(
+                {
+                    "power": {"means": "toggle", "entity_id": "switch.x"},
+                    "mode": {
+                        "means": "cycle",
+                        "next": {"entity_id": "button.mode"},
+                        "modes": ["a", "b"],
+                        "resets_to": "c",
+                    },
+                }
+            ),
+            "resets_to",
+        ),
+    ],
+)
+def test_schema_says_what_is_wrong(data: dict[str, Any], problem: str) -> None:
+    """Roles and presses must be mappings; heat values ascend; resets are known."""
+    with pytest.raises(vol.Invalid, match=problem):
+        ENTITIES_SCHEMA(data)
+
+
+async def test_nothing_is_known_before_connecting(hass: HomeAssistant) -> None:
+    """Before connecting there is no state and nothing assumed."""
+    driver = EntitiesDriver(
+        hass,
+        mapping({"power": {"means": "toggle", "entity_id": "switch.x"}}),
+        device_id="x",
+        name="X",
+    )
+    assert driver.assumed_roles == frozenset()
+    assert driver.via_device is None
+    with pytest.raises(DeviceUnavailableError):
+        await driver.async_fetch_state()
+
+
+async def test_readings_that_say_nothing_keep_what_is_known(
+    hass: HomeAssistant,
+) -> None:
+    """Unknown or foreign values leave the last known ones; a time left may be a time."""
+    meter = FakeSensor("watts", None, native_unit_of_measurement="W")
+    ends = FakeSensor("ends", None, device_class="timestamp")
+    level = FakeSelect("level", ["1", "2", "3"], "2")
+    heat = FakeSelect("heat", ["warm", "hot"], "warm")
+    heater = FakeNumber("heater", minimum=30, maximum=45, step=5, value=30)
+    await async_add_entities(
+        hass,
+        FakeSwitch("plug", is_on=True),
+        meter,
+        ends,
+        level,
+        heat,
+        heater,
+        FakeSelect("timer", ["15", "30"], "15"),
+    )
+    driver = await connected(
+        hass,
+        mapping(
+            {
+                "power": {
+                    "means": "toggle",
+                    "entity_id": "switch.plug",
+                    "sensor": "sensor.watts",
+                },
+                "level": {"means": "select", "entity_id": "select.level"},
+                "heat": {"means": "select", "entity_id": "select.heat"},
+                "timer": {
+                    "means": "select",
+                    "entity_id": "select.timer",
+                    "remaining": "sensor.ends",
+                },
+            }
+        ),
+    )
+    # Without an off option or a heater switch, the first option is off.
+    assert driver.info.capabilities.heat_levels == 1
+    state = await driver.async_fetch_state()
+    assert (state.on, state.level, state.heat) == (True, 2, 0)
+    level.update(current_option="turbo")
+    heat.update(current_option="scorching")
+    state = await driver.async_fetch_state()
+    assert (state.level, state.heat) == (2, 0)
+    end = (dt_util.utcnow() + timedelta(minutes=12)).replace(microsecond=0)
+    ends.report(end)
+    assert (await driver.async_fetch_state()).session_end == end
+
+    number_driver = await connected(
+        hass,
+        mapping(
+            {
+                "power": {"means": "toggle", "entity_id": "switch.plug"},
+                "heat": {"means": "number", "entity_id": "number.heater"},
+            }
+        ),
+    )
+    # 30 is off; 35, 40 and 45 are the steps.
+    assert number_driver.info.capabilities.heat_levels == 3
+    heater.update(native_value=None)
+    assert (await number_driver.async_fetch_state()).heat == 0
+    heater.update(native_value=41)
+    assert (await number_driver.async_fetch_state()).heat == 2
+    await driver.async_stop_listening()
+    await number_driver.async_stop_listening()
+
+
+async def test_heat_that_will_not_go_off(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Power goes off even when the heater refuses; the heater's error is raised."""
+    heater = FakeSwitch("heater")
+    plug = FakeSwitch("plug")
+    await async_add_entities(hass, plug, heater)
+    driver = await connected(
+        hass,
+        mapping(
+            {
+                "power": {"means": "toggle", "entity_id": "switch.plug", "delay": 0},
+                "heat": {"means": "switch", "entity_id": "switch.heater"},
+            }
+        ),
+    )
+    listening = asyncio.create_task(driver.async_listen(lambda _state: None))
+    await hass.async_block_till_done()
+    await driver.async_apply(StateUpdate(on=True, heat=1))
+    heater.fail_with = failing("relay stuck")
+    with pytest.raises(DeviceUnavailableError, match="relay stuck"):
+        await driver.async_apply(StateUpdate(on=False))
+    assert not plug.is_on
+
+    # Stopped by hand with the heater stuck: said, not raised.
+    heater.fail_with = None
+    await driver.async_apply(StateUpdate(on=True, heat=1))
+    heater.fail_with = failing("relay stuck")
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": "switch.plug"}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert "Could not switch off the heat of Massager: " in caplog.text
     await driver.async_stop_listening()
     await listening

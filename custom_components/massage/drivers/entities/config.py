@@ -310,19 +310,3 @@ ENTITIES_SCHEMA = vol.Schema(
 
 Raises ``vol.Invalid`` (a ``vol.MultipleInvalid``) naming the path of what is wrong.
 """
-
-
-def mapped_entity_ids(role: Mapping[str, Any]) -> tuple[str, ...]:
-    """Every entity a validated role refers to, in the order it names them."""
-    found: list[str] = []
-    for key, value in role.items():
-        if key == ATTR_ENTITY_ID or key in (
-            CONF_SENSOR,
-            CONF_SWITCH,
-            CONF_REMAINING,
-            CONF_CHARGING,
-        ):
-            found.append(value)
-        elif isinstance(value, Mapping):
-            found.extend(mapped_entity_ids(value))
-    return tuple(dict.fromkeys(found))

@@ -867,9 +867,9 @@ class _SteppedHeat(HeatMeans):
     async def _async_set(self, runner: Runner, heat: int) -> None:
         """Set the main entity to a step, or to off."""
 
+    @abstractmethod
     def _has_off(self) -> bool:
         """Tell whether the main entity itself can be set to off."""
-        return False
 
     @override
     async def async_write(self, runner: Runner, heat: int) -> None:
