@@ -1163,7 +1163,7 @@ async def test_nothing_is_known_before_connecting(hass: HomeAssistant) -> None:
 async def test_readings_that_say_nothing_keep_what_is_known(
     hass: HomeAssistant,
 ) -> None:
-    """Unknown or foreign values leave the last known ones; a time left may be a time."""
+    """Unknown or foreign values keep the last known; a time left may be a time."""
     meter = FakeSensor("watts", None, native_unit_of_measurement="W")
     ends = FakeSensor("ends", None, device_class="timestamp")
     level = FakeSelect("level", ["1", "2", "3"], "2")
