@@ -52,15 +52,18 @@ class _Fake(Entity):
         self._attr_unique_id = object_id
         self._attr_name = object_id.replace("_", " ").capitalize()
         self.fail_with: Exception | None = None
+        self.hangs = False
         self.calls = 0
         for name, value in attributes.items():
             setattr(self, f"_attr_{name}", value)
 
-    def _act(self) -> None:
-        """Count a command, or fail it the way a test asked."""
+    async def _act(self) -> None:
+        """Count a command, and fail it or never answer where a test asks."""
         self.calls += 1
         if self.fail_with is not None:
             raise self.fail_with
+        if self.hangs:
+            await asyncio.Event().wait()
 
     def update(self, **attributes: Any) -> None:
         """Change the entity as its device would, and write its state."""
@@ -88,14 +91,14 @@ class FakeSwitch(_Fake, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch on."""
-        self._act()
+        await self._act()
         self.update(is_on=True)
         if self._on_change:
             self._on_change(True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Switch off."""
-        self._act()
+        await self._act()
         self.update(is_on=False)
         if self._on_change:
             self._on_change(False)
@@ -115,7 +118,7 @@ class FakeButton(_Fake, ButtonEntity):
 
     async def async_press(self) -> None:
         """Press."""
-        self._act()
+        await self._act()
         if self._on_press:
             self._on_press()
 
@@ -134,7 +137,7 @@ class FakeRemote(_Fake, RemoteEntity):
 
     async def async_send_command(self, command: Iterable[str], **kwargs: Any) -> None:
         """Send learned commands."""
-        self._act()
+        await self._act()
         for item in command:
             if self._on_command:
                 self._on_command(item)
@@ -151,7 +154,7 @@ class FakeSelect(_Fake, SelectEntity):
 
     async def async_select_option(self, option: str) -> None:
         """Select an option."""
-        self._act()
+        await self._act()
         self.update(current_option=option)
 
 
@@ -182,7 +185,7 @@ class FakeNumber(_Fake, NumberEntity):
 
     async def async_set_native_value(self, value: float) -> None:
         """Set the value."""
-        self._act()
+        await self._act()
         self.update(native_value=value)
 
 
@@ -213,18 +216,18 @@ class FakeFan(_Fake, FanEntity):
         **kwargs: Any,
     ) -> None:
         """Switch on."""
-        self._act()
+        await self._act()
         self.update(percentage=percentage or self._last)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Switch off."""
-        self._act()
+        await self._act()
         self._last = self._attr_percentage or self._last
         self.update(percentage=0)
 
     async def async_set_percentage(self, percentage: int) -> None:
         """Set the speed."""
-        self._act()
+        await self._act()
         self.update(percentage=percentage)
 
 

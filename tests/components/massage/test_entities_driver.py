@@ -799,6 +799,14 @@ async def test_errors_of_the_source_entities_become_driver_errors(
         await driver.async_apply(StateUpdate(level=5))
     assert caught.value.reason == "rejected"
 
+    # A device that never answers is gone after a while, in virtual time.
+    level.fail_with = None
+    level.hangs = True
+    with pytest.raises(DeviceUnavailableError, match="did not answer"):
+        await in_virtual_time(hass, freezer, driver.async_apply(StateUpdate(level=3)))
+    assert hass.states.get("number.level").state == "1"
+    level.hangs = False
+
     # Home Assistant would skip an unavailable entity without a word.
     level.update(available=False)
     calls = level.calls

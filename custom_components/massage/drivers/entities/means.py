@@ -73,6 +73,8 @@ _TIMER_CANDIDATES = (5, 10, 15, 20, 25, 30, 45, 60, 90, 120)
 _MAX_HEAT_VALUES = 5
 _HEAT_STEPS = 3
 _PERCENT = 100
+# The longest a source entity's service may take before its device counts as gone.
+CALL_TIMEOUT = 10.0
 # Minutes per unit of a duration.
 _MINUTES_PER: dict[str, float] = {
     **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1 / 60),
@@ -192,13 +194,17 @@ class Runner:
             raise DeviceUnavailableError(msg)
         domain = domain_of(entity_id)
         try:
-            await self.hass.services.async_call(
-                domain,
-                service,
-                {ATTR_ENTITY_ID: entity_id, **data},
-                blocking=True,
-                context=self.context,
-            )
+            async with asyncio.timeout(CALL_TIMEOUT):
+                await self.hass.services.async_call(
+                    domain,
+                    service,
+                    {ATTR_ENTITY_ID: entity_id, **data},
+                    blocking=True,
+                    context=self.context,
+                )
+        except TimeoutError as err:
+            msg = f"{entity_id} did not answer {domain}.{service} in time"
+            raise DeviceUnavailableError(msg) from err
         except ServiceNotFound as err:
             msg = f"{domain}.{service} is not available for {entity_id}"
             raise DeviceIncompatibleError(msg) from err
