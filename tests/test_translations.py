@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from custom_components.massage.coordinator import REJECTION_REASONS
+from custom_components.massage.drivers.entities import ROLES as ENTITY_ROLES
 
 INTEGRATION_DIR = Path(__file__).parent.parent / "custom_components" / "massage"
 TRANSLATIONS_DIR = INTEGRATION_DIR / "translations"
@@ -93,6 +94,16 @@ def test_translation_keys_in_code_exist(path: Path, english: dict[str, Any]) -> 
             # An entity description's key lives under its platform, named as the module.
             assert isinstance(value, ast.Constant), ast.unparse(value)
             assert value.value in english["entity"][path.stem], value.value
+        elif called == "async_create_issue":
+            # A repair issue's text lives under "issues"; the entities driver has
+            # one issue per role that can lose its entity.
+            issues = english["issues"]
+            if isinstance(value, ast.Constant):
+                assert value.value in issues, value.value
+            else:
+                assert ast.unparse(value) == "f'missing_entity_{role}'"
+                for role in ENTITY_ROLES:
+                    assert f"missing_entity_{role}" in issues, role
         elif isinstance(value, ast.Constant):
             assert value.value in exceptions, value.value
         elif isinstance(value, ast.Name) and value.id == "translation_key":

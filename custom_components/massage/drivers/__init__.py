@@ -18,6 +18,7 @@ from .base import (
     MassageDriver,
     StateUpdate,
 )
+from .entities import BACKEND as ENTITIES_BACKEND, CONF_BACKEND, EntitiesDriver
 from .local_api import LocalApiDriver
 
 __all__ = [
@@ -34,6 +35,14 @@ __all__ = [
 
 def create_driver(hass: HomeAssistant, entry: ConfigEntry) -> MassageDriver:
     """Make the driver for the backend an entry describes."""
+    if entry.data.get(CONF_BACKEND) == ENTITIES_BACKEND:
+        return EntitiesDriver(
+            hass,
+            entry.data,
+            device_id=str(entry.unique_id),
+            name=entry.title,
+            entry_id=entry.entry_id,
+        )
     client = MassageClient(
         entry.data[CONF_HOST],
         port=entry.data[CONF_PORT],
