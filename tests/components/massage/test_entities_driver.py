@@ -668,6 +668,7 @@ async def test_capabilities_come_from_the_entities(hass: HomeAssistant) -> None:
     assert info.name == "Massager"
     caps = info.capabilities
     assert caps.levels == 11  # 0, 10, ... 100
+    assert caps.level_names is None  # a number names no levels
     assert caps.modes == ("Auto", "Knead", "Shiatsu")
     # Off is the minimum; three steps spread up to the maximum.
     assert caps.heat_levels == 3
@@ -1272,3 +1273,30 @@ async def test_heat_that_will_not_go_off(
     assert "Could not switch off the heat of Massager: " in caplog.text
     await driver.async_stop_listening()
     await listening
+
+
+@pytest.mark.parametrize(
+    ("options", "names"),
+    [
+        (["Gentle", "Firm", "Deep"], ("Gentle", "Firm", "Deep")),
+        (["1", "2", "3", "4", "5"], None),
+    ],
+)
+async def test_a_level_select_names_its_levels_unless_they_are_numbers(
+    hass: HomeAssistant, options: list[str], names: tuple[str, ...] | None
+) -> None:
+    """A select of words names the levels; a select of numbers does not."""
+    await async_add_entities(
+        hass, FakeSwitch("power"), FakeSelect("strength", options, options[0])
+    )
+    driver = await connected(
+        hass,
+        mapping(
+            {
+                "power": {"means": "toggle", "entity_id": "switch.power"},
+                "level": {"means": "select", "entity_id": "select.strength"},
+            }
+        ),
+    )
+    assert driver.info.capabilities.levels == len(options)
+    assert driver.info.capabilities.level_names == names

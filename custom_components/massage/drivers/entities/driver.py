@@ -290,6 +290,7 @@ class EntitiesDriver(MassageDriver):
             battery=roles.battery is not None,
             force_sensor=False,
             attachments=(),
+            level_names=None if roles.level is None else roles.level.names,
         )
         manufacturer = model = firmware = ""
         source = config.get(CONF_SOURCE_DEVICE)

@@ -568,6 +568,11 @@ class LevelMeans(ABC):
         """Return the level the entity shows, or None."""
         return None
 
+    @property
+    def names(self) -> tuple[str, ...] | None:
+        """Names of the levels, lowest first, where the entity gives them."""
+        return None
+
     @abstractmethod
     async def async_write(self, runner: Runner, current: int, target: int) -> None:
         """Go from the `current` level to `target`."""
@@ -599,6 +604,14 @@ class SelectLevel(LevelMeans):
         if state is None or state.state not in self.options:
             return None
         return self.options.index(state.state) + 1
+
+    @property
+    @override
+    def names(self) -> tuple[str, ...] | None:
+        """The options, unless they are bare numbers, which name nothing."""
+        if all(option.strip().isdigit() for option in self.options):
+            return None
+        return tuple(self.options)
 
     @override
     async def async_write(self, runner: Runner, current: int, target: int) -> None:
