@@ -30,7 +30,8 @@ class ControlServer:
     `GET /devices` lists every device with its faults; `PATCH /devices/{id}` takes
     a JSON object of faults (`refuse_connections`, `latency`, `silent_websocket`,
     ... as in `Faults`) and `token`, checks all of them, then applies them at once
-    and answers with the device as `GET` lists it.
+    and answers with the device as `GET` lists it. A new token also cuts the push
+    connections opened before it, as a device given a new token would.
 
     Anything on the machine may reach a loopback port, a web page in a browser
     included, so the endpoint also refuses a Host header that is not its own
@@ -135,10 +136,12 @@ class ControlServer:
         if problem := _check(server, changes):
             return _error(web.HTTPBadRequest, problem)
         for name, value in changes.items():
-            if name == TOKEN:
-                server.token = value
-            else:
+            if name != TOKEN:
                 setattr(server.faults, name, value)
+            elif value != server.token:
+                server.token = value
+                # As a device given a new token would: what the old one opened closes.
+                server.drop_websockets()
         return web.json_response(describe(server))
 
     def _find(self, device_id: str) -> DeviceServer:
