@@ -3,8 +3,11 @@ The demo, end to end, as a person uses it: script/develop's code in real process
 
 Starts the demo (Home Assistant and the emulated devices) on free ports with a fresh
 configuration, logs in through the real login page in headless Chromium, switches
-the foot and leg massager on and sets the gun's speed from the dashboard's tiles,
-and checks on the emulated devices themselves that both commands arrived.
+the foot and leg massager on, picks its programme by name and sets the gun's speed
+from the dashboard's tiles, and checks on the emulated devices themselves that the
+commands arrived. Then it kills the gun's process, as `script/develop kill gun`
+does, and watches its tile turn unavailable and come back after `script/develop
+start`, with Home Assistant running throughout.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "script"))
 
 from demo import PASSWORD, USERNAME, browser
-from demo.process import DemoProcess, process_alive
+from demo.process import DemoProcess
+from demo.running import process_runs
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed"
@@ -69,7 +73,7 @@ def demo(socket_enabled: None, tmp_path: Path) -> Iterator[DemoProcess]:
     hass_pid = process.info["hass_pid"]
     assert process.stop() == 0, process.log()
     # Nothing is left behind: Home Assistant stopped with the demo.
-    assert not process_alive(hass_pid)
+    assert not process_runs(hass_pid)
 
 
 @pytest.mark.timeout(240)
@@ -95,6 +99,16 @@ def test_dashboard_controls_the_emulated_devices(demo: DemoProcess) -> None:
                 lambda: device_state(devices["foot_leg"])["on"],
                 "the foot and leg massager to start",
             )
+            # Its programmes are named in a menu, not only drawn as icons.
+            programme = foot.locator("ha-control-select-menu")
+            sync_api.expect(programme).to_contain_text("Kneading")
+            programme.click()
+            page.get_by_role("menuitem", name="Rolling").click()
+            wait_for(
+                lambda: device_state(devices["foot_leg"])["mode"] == "rolling",
+                "the foot and leg massager to roll",
+            )
+            sync_api.expect(programme).to_contain_text("Rolling")
 
             # The gun starts at speed 3 of 5: the tap comes from a signed-in person.
             gun = page.locator("hui-tile-card").filter(has_text="Massage gun").first
@@ -112,3 +126,42 @@ def test_dashboard_controls_the_emulated_devices(demo: DemoProcess) -> None:
     assert gun_state["on"] is True
     assert gun_state["level"] == 3
     assert device_state(devices["foot_leg"])["on"] is True
+
+
+@pytest.mark.timeout(240)
+def test_a_killed_device_turns_unavailable_and_comes_back(demo: DemoProcess) -> None:
+    """Kill the gun's process: its tile says so; start it again: it is back."""
+    info = demo.info
+    gun_device = next(d for d in info["devices"] if d["kind"] == "gun")
+
+    with sync_api.sync_playwright() as playwright:
+        chromium = browser.launch(playwright)
+        try:
+            page = browser.new_page(chromium)
+            browser.log_in(page, info["url"], USERNAME, PASSWORD)
+            browser.open_dashboard(page, info["dashboard_url"])
+            gun = page.locator("hui-tile-card").filter(has_text="Massage gun").first
+            foot = page.locator("hui-tile-card").filter(
+                has_text="Foot and leg massager"
+            )
+            sync_api.expect(gun).to_contain_text("Off")
+
+            killed = demo.command("kill", "gun")
+
+            assert killed.returncode == 0, killed.stderr
+            assert not process_runs(gun_device["pid"])
+            sync_api.expect(gun).to_contain_text("Unavailable")
+            # Only the gun: the other device and Home Assistant run on.
+            sync_api.expect(foot).to_contain_text("Off")
+            assert process_runs(info["hass_pid"])
+
+            started = demo.command("start")
+
+            assert started.returncode == 0, started.stderr
+            assert device_state(gun_device)["on"] is False
+            sync_api.expect(gun).to_contain_text("Off", timeout=30_000)
+            # And it obeys the dashboard again.
+            gun.get_by_role("radio", name="Speed 2").click()
+            wait_for(lambda: gun_runs_at(gun_device, 2), "the restarted gun at level 2")
+        finally:
+            chromium.close()
