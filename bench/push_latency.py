@@ -7,10 +7,11 @@ Starts an emulated massage gun on 127.0.0.1 and measures, over loopback:
 (b) the floor: a bare HTTP round trip, `GET /api/v1/state` with a plain aiohttp
     request and no parsing.
 
-Prints the median and 99th percentile of each and their ratio. Everything printed
-is measured in this run. Run it inside the project's environment:
+Prints the median and 99th percentile of each and their ratio, and writes them with
+every sample to bench/results/push_latency.json (then redraws the plot there).
+Everything printed is measured in this run. Run it inside the project's environment:
 
-    python bench/push_latency.py [--samples N] [--warmup N]
+    python bench/push_latency.py [--samples N] [--warmup N] [--results DIR]
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ async def _http_floor(url: str, samples: int, warmup: int) -> list[float]:
     return results
 
 
-async def main(samples: int, warmup: int) -> None:
+async def main(samples: int, warmup: int, results: Path) -> None:
     """Run both measurements against one emulated gun and print the figures."""
     device = EmulatedDevice(gun_profile(), minute_seconds=MINUTE_SECONDS)
     server = DeviceServer(device, host=HOST, port=0)
@@ -104,8 +105,20 @@ async def main(samples: int, warmup: int) -> None:
     print(figures.line("update -> pushed state", push))
     print(figures.line("bare HTTP GET /state", floor))
     print(figures.ratio("ratio push / HTTP", push, floor))
+    figures.save(
+        results,
+        "push_latency",
+        {
+            "samples": samples,
+            "warmup": warmup,
+            "figures": {
+                "push": figures.latency("client: update -> pushed state", push),
+                "http_floor": figures.latency("floor: bare HTTP GET /state", floor),
+            },
+        },
+    )
 
 
 if __name__ == "__main__":
     arguments = figures.parse_args(__doc__.splitlines()[0], 500)
-    asyncio.run(main(arguments.samples, arguments.warmup))
+    asyncio.run(main(arguments.samples, arguments.warmup, arguments.results))
