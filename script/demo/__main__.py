@@ -22,7 +22,7 @@ from demo import (
     DEFAULT_CONFIG_DIR,
     DEFAULT_PORT,
     REPO_DIR,
-    commands as commands_module,
+    commands,
     requirements,
 )
 from demo.api import DemoError
@@ -81,17 +81,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="print one JSON object when ready instead of text",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    kill = commands.add_parser(
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    kill = subcommands.add_parser(
         "kill",
         help="kill a device's process, as a power cut: Home Assistant shows it "
         "unavailable",
     )
     kill.add_argument("device", type=_device, help="gun or foot_leg")
-    start = commands.add_parser(
+    start = subcommands.add_parser(
         "start", help="start the stopped devices again: Home Assistant reconnects"
     )
-    fault = commands.add_parser(
+    fault = subcommands.add_parser(
         "fault",
         help="show or switch a device's faults: refuse on|off, latency SECONDS, "
         "silent on|off (a silent push channel), token TOKEN|off, clear",
@@ -100,7 +100,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     fault.add_argument(
         "fault",
         nargs="?",
-        choices=[*commands_module.FAULTS, "clear"],
+        choices=[*commands.FAULTS, "clear"],
         help="the fault; without it, show the device's faults",
     )
     fault.add_argument("value", nargs="?", help="on, off, seconds or a token")
@@ -109,7 +109,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.command == "fault" and args.fault is not None:
         try:
-            args.change = commands_module.fault_change(args.fault, args.value)
+            args.change = commands.fault_change(args.fault, args.value)
         except ValueError as error:
             fault.error(str(error))
     return args
@@ -117,7 +117,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def _device(text: str) -> str:
     try:
-        return commands_module.device_kind(text)
+        return commands.device_kind(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -200,11 +200,11 @@ def _command(args: argparse.Namespace) -> int:
     config_dir = args.config.resolve()
     try:
         if args.command == "kill":
-            commands_module.kill(config_dir, args.device, print)
+            commands.kill(config_dir, args.device, print)
         elif args.command == "start":
-            commands_module.start(config_dir, print)
+            commands.start(config_dir, print)
         else:
-            commands_module.run_fault(
+            commands.run_fault(
                 config_dir, args.device, getattr(args, "change", None), print
             )
     except DemoError as error:
