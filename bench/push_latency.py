@@ -10,11 +10,12 @@ Starts an emulated massage gun on 127.0.0.1 and measures, over loopback:
 (b) the floor: a bare HTTP round trip, `GET /api/v1/state` with a plain aiohttp
     request and no parsing.
 
-Prints the median and 99th percentile of each and the ratios to the floor.
-Everything printed is measured in this run. Run it inside the project's
-environment:
+Prints the median and 99th percentile of each and the ratios to the floor, and
+writes them with every sample to bench/results/push_latency.json (then redraws the
+plot there). Everything printed is measured in this run. Run it inside the
+project's environment:
 
-    python bench/push_latency.py [--samples N] [--warmup N]
+    python bench/push_latency.py [--samples N] [--warmup N] [--results DIR]
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ async def _measure_push(token: str | None, samples: int, warmup: int) -> list[fl
         device.close()
 
 
-async def main(samples: int, warmup: int) -> None:
+async def main(samples: int, warmup: int, results: Path) -> None:
     """Run the measurements against emulated guns and print the figures."""
     push = await _measure_push(None, samples, warmup)
     signed = await _measure_push(TOKEN, samples, warmup)
@@ -127,8 +128,23 @@ async def main(samples: int, warmup: int) -> None:
     print(figures.line("bare HTTP GET /state", floor))
     print(figures.ratio("ratio push / HTTP", push, floor))
     print(figures.ratio("ratio push with Digest / HTTP", signed, floor))
+    figures.save(
+        results,
+        "push_latency",
+        {
+            "samples": samples,
+            "warmup": warmup,
+            "figures": {
+                "push": figures.latency("client: update -> pushed state", push),
+                "push_digest": figures.latency(
+                    "client with a token (Digest): update -> pushed state", signed
+                ),
+                "http_floor": figures.latency("floor: bare HTTP GET /state", floor),
+            },
+        },
+    )
 
 
 if __name__ == "__main__":
     arguments = figures.parse_args(__doc__.splitlines()[0], 500)
-    asyncio.run(main(arguments.samples, arguments.warmup))
+    asyncio.run(main(arguments.samples, arguments.warmup, arguments.results))

@@ -12,6 +12,7 @@ import signal
 import sys
 from typing import TextIO
 
+from .control import ControlServer
 from .device import EmulatedDevice
 from .faults import Faults
 from .profiles import DeviceProfile, foot_leg_profile, gun_profile
@@ -47,6 +48,7 @@ class EmulatorOptions:
     huge_name: bool = False
     drop_websockets_every: float | None = None
     zeroconf: bool = False
+    control_port: int | None = None
     json_lines: bool = False
     verbose: bool = False
 
@@ -243,6 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
         "loopback interface only; off by default and never used by the tests)",
     )
     output.add_argument(
+        "--control-port",
+        type=_port,
+        metavar="PORT",
+        help="switch faults while running, over HTTP on 127.0.0.1:PORT (0 picks a "
+        "free port; see emulator/control.py)",
+    )
+    output.add_argument(
         "--json",
         action="store_true",
         dest="json_lines",
@@ -337,6 +346,46 @@ def describe(server: DeviceServer, *, as_json: bool = False) -> str:
     return f"{profile.kind:<8} {profile.device_id:<14} {server.url}  {profile.name}"
 
 
+def _control_for(
+    options: EmulatorOptions, servers: list[DeviceServer]
+) -> ControlServer | None:
+    """Return the control endpoint the options ask for, not started, or None."""
+    if options.control_port is None:
+        return None
+    return ControlServer(servers, port=options.control_port)
+
+
+async def _start_control(control: ControlServer | None) -> bool:
+    """Start the control endpoint if any; say why not and return False if it fails."""
+    if control is None:
+        return True
+    try:
+        await control.start()
+    except OSError as error:
+        sys.stderr.write(f"error: cannot start the control endpoint: {error}\n")
+        return False
+    return True
+
+
+async def _stop_control(control: ControlServer | None) -> None:
+    if control is not None:
+        await control.stop()
+
+
+def _ready_lines(
+    servers: list[DeviceServer], control: ControlServer | None, *, as_json: bool
+) -> list[str]:
+    """Return the lines printed once running: each device, then the control URL."""
+    lines = [describe(server, as_json=as_json) for server in servers]
+    if control is not None:
+        lines.append(
+            json.dumps({"control": control.url})
+            if as_json
+            else f"{'control':<23} {control.url}/devices  (PATCH /devices/ID: faults)"
+        )
+    return [line + "\n" for line in lines]
+
+
 def _stop_on_signals(stop: asyncio.Event) -> Callable[[], None]:
     """Set `stop` on SIGINT and SIGTERM; return a function that undoes this."""
     loop = asyncio.get_running_loop()
@@ -427,6 +476,7 @@ async def run(
     started: list[DeviceServer] = []
     chores: list[asyncio.Task[None]] = []
     advertiser = None
+    control = _control_for(options, servers)
     try:
         if (started_servers := await _start_all(servers)) is None:
             return 1
@@ -436,8 +486,9 @@ async def run(
 
             advertiser = ZeroconfAdvertiser(servers)
             await advertiser.start()
-        for server in servers:
-            output.write(describe(server, as_json=options.json_lines) + "\n")
+        if not await _start_control(control):
+            return 1
+        output.writelines(_ready_lines(servers, control, as_json=options.json_lines))
         output.flush()
         chores = _start_chores(options, servers)
         await stop.wait()
@@ -448,6 +499,7 @@ async def run(
         await asyncio.gather(*chores, return_exceptions=True)
         if advertiser is not None:
             await advertiser.stop()
+        await _stop_control(control)
         for server in started:
             await server.stop()
         for server in servers:

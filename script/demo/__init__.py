@@ -5,9 +5,12 @@ The demo: Home Assistant with two emulated massagers and a ready dashboard.
 `tests/browser/` and `script/screenshots.py` start or drive the very same code.
 
 - `config` writes the configuration directory (`config/` at the repo root).
-- `devices` runs the emulated gun and foot and leg massager on 127.0.0.1.
+- `devices` runs the emulated gun and foot and leg massager on 127.0.0.1, each in
+  a process of its own (`emulated`), started as `children` that never outlive it.
 - `api` talks to Home Assistant's own REST API: onboarding, login, config flows.
-- `runner` puts it together and stops everything cleanly.
+- `runner` puts it together and stops everything cleanly; `running` tells other
+  commands where the running demo's devices are.
+- `commands` are `script/develop kill`, `start` and `fault` on a running demo.
 - `browser` launches Debian's Chromium through Playwright and logs in.
 """
 

@@ -254,6 +254,10 @@ class HomeAssistantApi:
                 raise DemoError(f"Massage entries did not load: {states}")
             await asyncio.sleep(0.5)
 
+    async def state(self, entity_id: str) -> dict[str, Any]:
+        """Return an entity's state object, as `GET /api/states/<entity_id>` has it."""
+        return dict(await self._request("GET", f"/api/states/{entity_id}"))
+
     async def render_template(self, template: str) -> str:
         """Render a template, such as `{{ device_id('fan.massage_gun') }}`."""
         return str(
