@@ -93,6 +93,10 @@ def test_translation_keys_in_code_exist(path: Path, english: dict[str, Any]) -> 
             # An entity description's key lives under its platform, named as the module.
             assert isinstance(value, ast.Constant), ast.unparse(value)
             assert value.value in english["entity"][path.stem], value.value
+        elif called == "DeviceInfo":
+            # A device's translated name, as the routine player's.
+            assert isinstance(value, ast.Constant), ast.unparse(value)
+            assert "name" in english["device"][value.value], value.value
         elif isinstance(value, ast.Constant):
             assert value.value in exceptions, value.value
         elif isinstance(value, ast.Name) and value.id == "translation_key":
