@@ -462,7 +462,8 @@ class RoutineRun:
         step = self.routine.steps[track.index]
         now = dt_util.utcnow()
         plan = plan_step(step, track.device, track.remaining, now)
-        if not await self._async_send(
+        resting_already = plan.level == 0 and not track.device.state.on
+        if not resting_already and not await self._async_send(
             track.device, self._update_for(step, plan, track.device)
         ):
             return

@@ -54,11 +54,11 @@ def player(hass: HomeAssistant) -> RoutinePlayer:
 
 def device_id(hass: HomeAssistant, server: DeviceServer) -> str:
     """The device registry id of an emulated device."""
-    device = next(
-        device
-        for device in dr.async_get(hass).devices.values()
-        if (DOMAIN, server.device.info()["id"]) in device.identifiers
+    entry = hass.config_entries.async_entry_for_domain_unique_id(
+        DOMAIN, server.device.info()["id"]
     )
+    assert entry is not None
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
     assert device is not None
     return device.id
 
