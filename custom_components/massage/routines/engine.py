@@ -93,46 +93,52 @@ class Shortening(StrEnum):
 
 
 class RoutineDevice:
-    """One massager playing a role, reached only through its coordinator and guard."""
+    """One massager playing a role, reached only through its coordinator and guard.
+
+    Both are held from the start: a run that ends because the entry unloads
+    still switches the device off through them.
+    """
 
     def __init__(self, entry: MassageConfigEntry, device_id: str) -> None:
         """Wrap a loaded device entry; `device_id` is its device registry id."""
         self.entry = entry
         self.device_id = device_id
+        self.coordinator = entry.runtime_data.coordinator
+        self.guard = entry.runtime_data.safety
 
     @property
     def name(self) -> str:
         """The device's name."""
-        return self.entry.runtime_data.coordinator.name
+        return self.coordinator.name
 
     @property
     def kind(self) -> DeviceKind:
         """Gun or foot and leg massager."""
-        return self.entry.runtime_data.coordinator.info.kind
+        return self.coordinator.info.kind
 
     @property
     def capabilities(self) -> Capabilities:
         """What the device can do."""
-        return self.entry.runtime_data.coordinator.info.capabilities
+        return self.coordinator.info.capabilities
 
     @property
     def state(self) -> DeviceState:
         """The latest state the coordinator has."""
-        return self.entry.runtime_data.coordinator.data
+        return self.coordinator.data
 
     @property
     def available(self) -> bool:
         """Whether the coordinator reaches the device."""
-        return self.entry.runtime_data.coordinator.last_update_success
+        return self.coordinator.last_update_success
 
     async def async_command(self, update: StateUpdate) -> None:
         """Send a change; failures are translated Home Assistant errors."""
-        await self.entry.runtime_data.coordinator.async_command(update)
+        await self.coordinator.async_command(update)
 
     @callback
     def async_listen(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call back on every state the coordinator takes."""
-        return self.entry.runtime_data.coordinator.async_add_listener(listener)
+        return self.coordinator.async_add_listener(listener)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +169,7 @@ def plan_step(
     level = step.level.for_device(capabilities.levels)
     if level == 0:
         return StepPlan(0, remaining, timedelta(0), None, ())
-    guard = device.entry.runtime_data.safety
+    guard = device.guard
     state = device.state
     duration = remaining
     shortened: list[Shortening] = []
