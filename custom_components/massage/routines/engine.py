@@ -158,12 +158,18 @@ class StepPlan:
 
 
 def plan_step(
-    step: Step, device: RoutineDevice, remaining: timedelta, now: datetime
+    step: Step,
+    device: RoutineDevice,
+    remaining: timedelta,
+    now: datetime,
+    heat_used: timedelta = timedelta(0),
 ) -> StepPlan:
     """Fit a step into what the device's guard allows from `now`.
 
     A step never asks more than a cap allows: it ends before the session cap,
     its heat goes off before the heat cap, and the firmware timer outlasts it.
+    Heat counts over the whole routine (`heat_used` so far), so a routine never
+    heats a device for longer in all than its heat cap.
     """
     capabilities = device.capabilities
     level = step.level.for_device(capabilities.levels)
@@ -196,6 +202,7 @@ def plan_step(
         heat_end = now + guard.caps.heat
         if state.on and state.heat and guard.heat_deadline is not None:
             heat_end = guard.heat_deadline
+        heat_end = min(heat_end, now + guard.caps.heat - heat_used)
         heat_duration = min(duration, max(timedelta(0), heat_end - CAP_MARGIN - now))
         if heat_duration < duration:
             shortened.append(Shortening.HEAT_CAP)
@@ -249,6 +256,10 @@ class Track:
     plan: StepPlan | None = None
     # When the current step began, to tell which track the person follows.
     sequence: int = 0
+    # Heat given so far in the run, and the current step's heat.
+    heat_used: timedelta = timedelta(0)
+    heat_since: datetime | None = None
+    heat_until: datetime | None = None
     timers: list[CALLBACK_TYPE] = field(default_factory=list)
 
     @property
@@ -260,6 +271,14 @@ class Track:
         """Cancel the step's end, heat-off and confirmation timers."""
         while self.timers:
             self.timers.pop()()
+
+    def account_heat(self, now: datetime) -> None:
+        """Add the current step's heat, until now, to the heat given."""
+        if self.heat_since is not None and self.heat_until is not None:
+            self.heat_used += max(
+                timedelta(0), min(now, self.heat_until) - self.heat_since
+            )
+        self.heat_since = self.heat_until = None
 
 
 type Announce = Callable[[EventType, dict[str, Any]], None]
@@ -467,7 +486,7 @@ class RoutineRun:
         track.status = TrackStatus.CHANGING
         step = self.routine.steps[track.index]
         now = dt_util.utcnow()
-        plan = plan_step(step, track.device, track.remaining, now)
+        plan = plan_step(step, track.device, track.remaining, now, track.heat_used)
         resting_already = plan.level == 0 and not track.device.state.on
         if not resting_already and not await self._async_send(
             track.device, self._update_for(step, plan, track.device)
@@ -475,6 +494,8 @@ class RoutineRun:
             return
         track.plan = plan
         track.ends = now + plan.duration
+        if plan.level and plan.heat_duration:
+            track.heat_since, track.heat_until = now, now + plan.heat_duration
         track.status = TrackStatus.RUNNING
         track.timers.append(
             async_track_point_in_utc_time(
@@ -521,6 +542,7 @@ class RoutineRun:
     async def _async_next(self, track: Track) -> None:
         """Go on to the track's next step, or end the track."""
         track.cancel_timers()
+        track.account_heat(dt_util.utcnow())
         track.status = TrackStatus.CHANGING
         step = self.routine.steps[track.index]
         position = track.position + 1
@@ -544,6 +566,7 @@ class RoutineRun:
         for track in self.tracks:
             if track.status in (TrackStatus.WAITING, TrackStatus.RUNNING):
                 track.cancel_timers()
+                track.account_heat(now)
                 if track.status is TrackStatus.RUNNING and track.ends is not None:
                     track.remaining = max(timedelta(0), track.ends - now)
                 track.status = TrackStatus.PAUSED

@@ -319,4 +319,4 @@ def test_neck_tension_is_three_to_five_minutes() -> None:
     steps = BUILT_IN_ROUTINES["neck_tension"].steps
     total = sum((step.duration for step in steps), start=timedelta(0))
     assert timedelta(minutes=3) <= total <= timedelta(minutes=5)
-    assert all(step.level.value <= 20 for step in steps)  # noqa: PLR2004
+    assert all(step.level.value <= 20 for step in steps)
