@@ -245,7 +245,7 @@ async def test_stop_while_a_command_is_in_flight(
     confirming = asyncio.create_task(call(hass, "confirm_step"))
     run = player(hass).run
     assert run is not None
-    await spin_until(lambda: run._lock.locked())  # the gun's start is on its way
+    await spin_until(run._lock.locked)  # the gun's start is on its way
     stopping = asyncio.create_task(call(hass, "stop_routine"))
     # The latency passes as the clock moves; the sockets need the loop to turn.
     for _ in range(10):
@@ -330,7 +330,7 @@ async def test_step_beyond_the_session_cap_ends_its_track(
     foot_leg_server: DeviceServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The step that would outrun the session cap ends before it, and the device rests."""
+    """A step that would outrun the session cap ends before it; the device rests."""
     _gun, foot_leg, fired = recorded
     entry = foot_entry(hass, foot_leg_server)
     hass.config_entries.async_update_entry(entry, options={CONF_SESSION_CAP: 8})
