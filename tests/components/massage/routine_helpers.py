@@ -21,7 +21,7 @@ from custom_components.massage.const import DOMAIN
 from custom_components.massage.routines import RoutinePlayer, is_routine_player
 from emulator import DeviceServer
 
-from .conftest import entry_for, setup_entry
+from .conftest import entry_for, setup_entry, wait_for
 
 PLAYER = "massage_routines"
 EVENT_ENTITY = f"event.{PLAYER}_routine"
@@ -143,7 +143,16 @@ async def setup_devices(hass: HomeAssistant, *servers: DeviceServer) -> None:
     """Set up an entry for each emulated device; the player comes with the first."""
     for server in servers:
         await setup_entry(hass, entry_for(server))
-    await hass.async_block_till_done()
+    # The player's flow runs in the background, as discovery flows do.
+    await wait_for(hass, lambda: player_loaded(hass))
+
+
+def player_loaded(hass: HomeAssistant) -> bool:
+    """Whether the routine player's entry is loaded."""
+    return any(
+        is_routine_player(entry) and entry.state is ConfigEntryState.LOADED
+        for entry in hass.config_entries.async_entries(DOMAIN)
+    )
 
 
 async def advance(
