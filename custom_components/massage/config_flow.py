@@ -130,9 +130,7 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Add a device by its address."""
         if user_input is None and await self._async_offer_routine_player():
-            return self.async_show_menu(
-                step_id="add", menu_options=["device", "routine_player"]
-            )
+            return await self.async_step_add()
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _connection_data(user_input)
@@ -154,6 +152,14 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
             not self._adding_device
             and not any(map(is_routine_player, self._async_current_entries()))
             and await async_routine_player_removed(self.hass)
+        )
+
+    async def async_step_add(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask what to add: a device, or the routine player a person removed."""
+        return self.async_show_menu(
+            step_id="add", menu_options=["device", "routine_player"]
         )
 
     async def async_step_device(
