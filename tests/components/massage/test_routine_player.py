@@ -67,7 +67,7 @@ async def test_created_with_the_first_massager(
     gun_server: DeviceServer,
     foot_leg_server: DeviceServer,
 ) -> None:
-    """The first massager brings the player, a device of its own; the second does not."""
+    """The first massager brings the player, a device of its own; no later one."""
     await setup_devices(hass, gun_server)
     entry = player_entry(hass)
     assert entry.title == "Massage routines"
