@@ -594,8 +594,6 @@ class RoutineRun:
     @callback
     def _device_changed(self, track: Track) -> None:
         """Abort when a device of the run is gone or was stopped by someone else."""
-        if self.ended:
-            return
         if not track.device.available:
             self._abort_soon(AbortReason.DEVICE_UNAVAILABLE)
         elif (
@@ -609,7 +607,7 @@ class RoutineRun:
     @callback
     def _entry_changed(self, track: Track) -> None:
         """Abort when a device's entry unloads, before it stops guarding it."""
-        if not self.ended and track.device.entry.state is not ConfigEntryState.LOADED:
+        if track.device.entry.state is not ConfigEntryState.LOADED:
             self._abort_soon(AbortReason.DEVICE_UNLOADED)
 
     @callback
@@ -695,7 +693,12 @@ class RoutineRun:
         return next((track for track in self.tracks if track.role is role), None)
 
     def _emit(self, event_type: EventType, data: dict[str, Any]) -> None:
-        self._announce(event_type, {"routine": self.routine.id, **data})
+        """Announce a routine event: for all the run's devices, or a step's one."""
+        roles = [DeviceKind(data["role"])] if "role" in data else list(self.devices)
+        devices = {role.value: self.devices[role].device_id for role in roles}
+        self._announce(
+            event_type, {"routine": self.routine.id, **data, "devices": devices}
+        )
 
     def _emit_step(self, event_type: EventType, track: Track, **extra: Any) -> None:
         """Announce the track's current step, as it will run."""

@@ -213,16 +213,10 @@ class RoutinePlayer:
     def _announce(self, event_type: EventType, data: dict[str, Any]) -> None:
         """Fire an event of the run, with the prompt in Home Assistant's language."""
         data = dict(data)
-        run = self.run
         if (key := data.get("prompt_key")) is not None:
             data["prompt"] = self.prompts.get(key, key)
         elif event_type is EventType.ROUTINE_FINISHED:
             data["prompt"] = self.prompts.get(FINISHED_PROMPT, "")
-        if run is not None:
-            roles = [data["role"]] if "role" in data else list(run.devices)
-            data["devices"] = {
-                str(role): run.devices[DeviceKind(role)].device_id for role in roles
-            }
         for listener in list(self._event_listeners):
             listener(event_type.value, data)
 

@@ -19,6 +19,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.massage.const import DOMAIN
 from custom_components.massage.diagnostics import async_get_config_entry_diagnostics
+from custom_components.massage.routines import async_routine_player_removed
 from custom_components.massage.routines.player import (
     CONF_CONFIRM_TIMEOUT,
     CONF_ENTRY_TYPE,
@@ -349,3 +350,15 @@ async def test_entities(
         if entity.domain != platform:
             entity_registry.async_remove(entity.entity_id)
     await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+async def test_removing_a_massager_is_not_removing_the_player(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    """Only the player's own removal is remembered."""
+    await setup_devices(hass, gun_server)
+    gun = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, "gun-0001")
+    assert gun is not None
+    assert await hass.config_entries.async_remove(gun.entry_id)
+    assert not await async_routine_player_removed(hass)
+    assert player_loaded(hass)
