@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -11,17 +11,25 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import (
+    Context,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.massage.const import DOMAIN
 from custom_components.massage.routines import RoutinePlayer, is_routine_player
 from emulator import DeviceServer
 
-from .conftest import entry_for, setup_entry, wait_for
+from .conftest import FROZEN_NOW, entry_for, setup_entry, wait_for
 
 PLAYER = "massage_routines"
 EVENT_ENTITY = f"event.{PLAYER}_routine"
@@ -54,10 +62,7 @@ def player(hass: HomeAssistant) -> RoutinePlayer:
 
 def device_id(hass: HomeAssistant, server: DeviceServer) -> str:
     """The device registry id of an emulated device."""
-    entry = hass.config_entries.async_entry_for_domain_unique_id(
-        DOMAIN, server.device.info()["id"]
-    )
-    assert entry is not None
+    entry = entry_of(hass, server)
     (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
     assert device is not None
     return device.id
@@ -162,3 +167,39 @@ async def advance(
     freezer.tick(delta if isinstance(delta, timedelta) else timedelta(seconds=delta))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
+
+
+@asynccontextmanager
+async def recording(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, *servers: DeviceServer
+) -> AsyncIterator[tuple[list[Writes], Fired]]:
+    """Set up the devices and the player at a fixed time; record writes and events."""
+    freezer.move_to(FROZEN_NOW)
+    with quiet_heartbeats(*servers):
+        await setup_devices(hass, *servers)
+        yield [record_writes(server) for server in servers], record_events(hass)
+
+
+async def call(
+    hass: HomeAssistant, action: str, context: Context | None = None, **data: object
+) -> None:
+    """Call one of the integration's actions and wait for it."""
+    await hass.services.async_call(DOMAIN, action, data, blocking=True, context=context)
+
+
+async def refused(
+    hass: HomeAssistant, action: str, **data: object
+) -> ServiceValidationError:
+    """Call an action that must be refused; return the error."""
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, action, **data)
+    return err.value
+
+
+def entry_of(hass: HomeAssistant, server: DeviceServer) -> ConfigEntry[Any]:
+    """The entry of an emulated device."""
+    entry = hass.config_entries.async_entry_for_domain_unique_id(
+        DOMAIN, server.device.info()["id"]
+    )
+    assert entry is not None
+    return entry

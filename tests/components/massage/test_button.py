@@ -12,15 +12,12 @@ import pytest
 
 from emulator import DeviceServer
 
-from .conftest import FROZEN_NOW
 from .routine_helpers import (
     SELECT,
     Fired,
     advance,
     button,
-    quiet_heartbeats,
-    record_events,
-    setup_devices,
+    recording,
 )
 
 
@@ -29,10 +26,8 @@ async def fired(
     hass: HomeAssistant, gun_server: DeviceServer, freezer: FrozenDateTimeFactory
 ) -> AsyncGenerator[Fired]:
     """The gun and the player, with the player's events recorded."""
-    freezer.move_to(FROZEN_NOW)
-    with quiet_heartbeats(gun_server):
-        await setup_devices(hass, gun_server)
-        yield record_events(hass)
+    async with recording(hass, freezer, gun_server) as (_writes, fired):
+        yield fired
 
 
 async def press(hass: HomeAssistant, name: str) -> None:

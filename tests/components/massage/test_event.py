@@ -10,18 +10,15 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.massage.const import DOMAIN
 from custom_components.massage.routines.engine import EventType
 from emulator import DeviceServer
 
-from .conftest import FROZEN_NOW
 from .routine_helpers import (
     EVENT_ENTITY,
     Fired,
     advance,
-    quiet_heartbeats,
-    record_events,
-    setup_devices,
+    call,
+    recording,
 )
 
 TRANSLATIONS = (
@@ -41,15 +38,8 @@ async def fired(
     hass: HomeAssistant, gun_server: DeviceServer, freezer: FrozenDateTimeFactory
 ) -> AsyncGenerator[Fired]:
     """The gun and the player, with the player's events recorded."""
-    freezer.move_to(FROZEN_NOW)
-    with quiet_heartbeats(gun_server):
-        await setup_devices(hass, gun_server)
-        yield record_events(hass)
-
-
-async def call(hass: HomeAssistant, action: str, **data: object) -> None:
-    """Call one of the integration's actions and wait for it."""
-    await hass.services.async_call(DOMAIN, action, data, blocking=True)
+    async with recording(hass, freezer, gun_server) as (_writes, fired):
+        yield fired
 
 
 async def test_event_types(hass: HomeAssistant, fired: Fired) -> None:

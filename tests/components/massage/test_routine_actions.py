@@ -14,15 +14,17 @@ import pytest
 from custom_components.massage.const import DOMAIN
 from emulator import DeviceServer, EmulatedDevice, gun_profile
 
-from .conftest import FROZEN_NOW, serve
+from .conftest import serve
 from .routine_helpers import (
     advance,
+    call,
     device_id,
     player,
     player_entry,
     quiet_heartbeats,
-    record_events,
     record_writes,
+    recording,
+    refused,
     setup_devices,
 )
 
@@ -54,20 +56,6 @@ async def second_gun(
         yield server
 
 
-async def call(hass: HomeAssistant, action: str, **data: Any) -> None:
-    """Call one of the integration's actions and wait for it."""
-    await hass.services.async_call(DOMAIN, action, data, blocking=True)
-
-
-async def refused(
-    hass: HomeAssistant, action: str, **data: Any
-) -> ServiceValidationError:
-    """Call an action that must be refused; return the error."""
-    with pytest.raises(ServiceValidationError) as err:
-        await call(hass, action, **data)
-    return err.value
-
-
 async def message(hass: HomeAssistant, err: ServiceValidationError) -> str:
     """The error's English message, as the frontend shows it."""
     translations = await async_get_translations(hass, "en", "exceptions", {DOMAIN})
@@ -82,11 +70,10 @@ async def test_inline_steps_run_on_both_devices(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Steps given in the action run as a routine of their own."""
-    freezer.move_to(FROZEN_NOW)
-    with quiet_heartbeats(gun_server, foot_leg_server):
-        await setup_devices(hass, gun_server, foot_leg_server)
-        gun, foot_leg = record_writes(gun_server), record_writes(foot_leg_server)
-        fired = record_events(hass)
+    async with recording(hass, freezer, gun_server, foot_leg_server) as (
+        (gun, foot_leg),
+        fired,
+    ):
         await call(hass, "start_routine", steps=[WARM, CALVES])
         await call(hass, "confirm_step")
         await advance(hass, freezer, 90)

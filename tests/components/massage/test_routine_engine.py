@@ -11,19 +11,17 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 
-from custom_components.massage.const import DOMAIN
 from emulator import DeviceServer
 
-from .conftest import FROZEN_NOW, wait_for
+from .conftest import wait_for
 from .routine_helpers import (
     Fired,
     Writes,
     advance,
+    call,
     player,
-    quiet_heartbeats,
-    record_events,
-    record_writes,
-    setup_devices,
+    recording,
+    refused,
 )
 
 OFF = {"on": False}
@@ -51,19 +49,11 @@ async def recorded(
     freezer: FrozenDateTimeFactory,
 ) -> AsyncGenerator[tuple[Writes, Writes, Fired]]:
     """Both devices and the player, with their writes and events recorded."""
-    freezer.move_to(FROZEN_NOW)
-    with quiet_heartbeats(gun_server, foot_leg_server):
-        await setup_devices(hass, gun_server, foot_leg_server)
-        yield (
-            record_writes(gun_server),
-            record_writes(foot_leg_server),
-            record_events(hass),
-        )
-
-
-async def call(hass: HomeAssistant, action: str, **data: object) -> None:
-    """Call one of the integration's actions and wait for it."""
-    await hass.services.async_call(DOMAIN, action, data, blocking=True)
+    async with recording(hass, freezer, gun_server, foot_leg_server) as (
+        (gun, foot_leg),
+        fired,
+    ):
+        yield gun, foot_leg, fired
 
 
 async def test_rests_and_both_roles(
@@ -119,9 +109,7 @@ async def test_skip_a_role_that_has_nothing_to_skip(
 ) -> None:
     """A role without a step in the routine has nothing to skip."""
     await call(hass, "start_routine", routine="leg_cramp")
-    with pytest.raises(ServiceValidationError) as err:
-        await call(hass, "skip_step", role="foot_leg")
-    assert err.value.translation_key == "nothing_to_skip"
+    assert (await refused(hass, "skip_step", role="foot_leg")).translation_key == "nothing_to_skip"
 
 
 async def test_a_refused_start_aborts_and_tells_the_person(

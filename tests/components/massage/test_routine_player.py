@@ -32,11 +32,11 @@ from .conftest import FROZEN_NOW, entry_for, setup_entry, wait_for
 from .routine_helpers import (
     SELECT,
     advance,
+    call,
     player,
     player_entry,
     player_loaded,
-    quiet_heartbeats,
-    record_events,
+    recording,
     setup_devices,
 )
 
@@ -180,16 +180,8 @@ async def test_options_declare_routines(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Declared routines join the select at once; a running routine goes on."""
-    freezer.move_to(FROZEN_NOW)
-    with quiet_heartbeats(gun_server, foot_leg_server):
-        await setup_devices(hass, gun_server, foot_leg_server)
-        fired = record_events(hass)
-        await hass.services.async_call(
-            DOMAIN,
-            "start_routine",
-            {"routine": "foot_calf_circulation"},
-            blocking=True,
-        )
+    async with recording(hass, freezer, gun_server, foot_leg_server) as (_, fired):
+        await call(hass, "start_routine", routine="foot_calf_circulation")
         entry = player_entry(hass)
         result = await hass.config_entries.options.async_init(entry.entry_id)
         assert result["type"] is FlowResultType.FORM

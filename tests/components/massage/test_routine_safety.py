@@ -17,18 +17,17 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.massage.const import CONF_HEAT_CAP, CONF_SESSION_CAP, DOMAIN
 from emulator import DeviceServer
 
-from .conftest import FROZEN_NOW, wait_for
+from .conftest import wait_for
 from .routine_helpers import (
     STEP_SENSOR,
     Fired,
     Writes,
     advance,
+    call,
+    entry_of,
     player,
     player_entry,
-    quiet_heartbeats,
-    record_events,
-    record_writes,
-    setup_devices,
+    recording,
 )
 
 OFF = {"on": False}
@@ -43,21 +42,11 @@ async def recorded(
     freezer: FrozenDateTimeFactory,
 ) -> AsyncGenerator[tuple[Writes, Writes, Fired]]:
     """Both devices and the player, with their writes and events recorded."""
-    freezer.move_to(FROZEN_NOW)
-    with quiet_heartbeats(gun_server, foot_leg_server):
-        await setup_devices(hass, gun_server, foot_leg_server)
-        yield (
-            record_writes(gun_server),
-            record_writes(foot_leg_server),
-            record_events(hass),
-        )
-
-
-async def call(
-    hass: HomeAssistant, action: str, context: Context | None = None, **data: object
-) -> None:
-    """Call one of the integration's actions and wait for it."""
-    await hass.services.async_call(DOMAIN, action, data, blocking=True, context=context)
+    async with recording(hass, freezer, gun_server, foot_leg_server) as (
+        (gun, foot_leg),
+        fired,
+    ):
+        yield gun, foot_leg, fired
 
 
 async def start_legs(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
@@ -72,15 +61,6 @@ def assert_all_off(*servers: DeviceServer) -> None:
     for server in servers:
         assert not server.device.state.on
         assert server.device.state.heat == 0
-
-
-def foot_entry(hass: HomeAssistant, server: DeviceServer):  # noqa: ANN201
-    """The entry of an emulated device."""
-    entry = hass.config_entries.async_entry_for_domain_unique_id(
-        DOMAIN, server.device.info()["id"]
-    )
-    assert entry is not None
-    return entry
 
 
 # Who starts the gun
@@ -176,7 +156,7 @@ async def test_unloading_a_device_entry_aborts(
     gun, _foot_leg, fired = recorded
     await start_legs(hass, freezer)
 
-    entry = foot_entry(hass, foot_leg_server)
+    entry = entry_of(hass, foot_leg_server)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert fired.log[-1][2]["reason"] == "device_unloaded"
@@ -284,6 +264,16 @@ async def spin_until(
 # Caps
 
 
+async def set_options(
+    hass: HomeAssistant, server: DeviceServer, options: dict[str, int]
+) -> None:
+    """Give a device's entry new options, as its options flow does (it reloads)."""
+    entry = entry_of(hass, server)
+    hass.config_entries.async_update_entry(entry, options=options)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
 async def test_heat_beyond_the_heat_cap_is_cut(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -293,10 +283,7 @@ async def test_heat_beyond_the_heat_cap_is_cut(
 ) -> None:
     """Heat goes off before the heat cap, and stays off for the rest of the routine."""
     _gun, foot_leg, fired = recorded
-    entry = foot_entry(hass, foot_leg_server)
-    hass.config_entries.async_update_entry(entry, options={CONF_HEAT_CAP: 5})
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_options(hass, foot_leg_server, {CONF_HEAT_CAP: 5})
 
     await call(hass, "start_routine", routine="foot_calf_circulation")
     step = fired.log[-1][2]
@@ -332,10 +319,7 @@ async def test_step_beyond_the_session_cap_ends_its_track(
 ) -> None:
     """A step that would outrun the session cap ends before it; the device rests."""
     _gun, foot_leg, fired = recorded
-    entry = foot_entry(hass, foot_leg_server)
-    hass.config_entries.async_update_entry(entry, options={CONF_SESSION_CAP: 8})
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+    await set_options(hass, foot_leg_server, {CONF_SESSION_CAP: 8})
 
     await call(hass, "start_routine", routine="foot_calf_circulation")
     await advance(hass, freezer, 300)
