@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import timedelta
+import json
+from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 import pytest
+import yaml
 
+from custom_components.massage.api import DeviceKind
+from custom_components.massage.routines.engine import AbortReason, EventType
 from custom_components.massage.routines.library import BUILT_IN_ROUTINES
 from custom_components.massage.routines.model import (
     BODY_AREAS,
@@ -18,6 +23,7 @@ from custom_components.massage.routines.model import (
     STEP_SCHEMA,
     parse_step,
 )
+from custom_components.massage.routines.player import FINISHED_PROMPT
 from emulator import DeviceServer
 
 from .conftest import FROZEN_NOW
@@ -320,3 +326,30 @@ def test_neck_tension_is_three_to_five_minutes() -> None:
     total = sum((step.duration for step in steps), start=timedelta(0))
     assert timedelta(minutes=3) <= total <= timedelta(minutes=5)
     assert all(step.level.value <= 20 for step in steps)
+
+
+def test_every_key_of_a_routine_has_words() -> None:
+    """Each prompt, area, routine, event and reason has its English text."""
+    integration = Path(__file__).parents[3] / "custom_components" / "massage"
+    strings = json.loads((integration / "translations" / "en.json").read_text("utf-8"))
+    step = strings["entity"]["sensor"]["routine_step"]
+    attributes = step["state_attributes"]
+    event = strings["entity"]["event"]["routine"]["state_attributes"]
+    assert set(step["state"]) == {"idle", *PROMPTS}
+    assert set(attributes["prompt"]["state"]) == {*PROMPTS, FINISHED_PROMPT}
+    assert set(attributes["body_area"]["state"]) == set(BODY_AREAS)
+    assert set(attributes["role"]["state"]) == {kind.value for kind in DeviceKind}
+    assert set(attributes["status"]["state"]) == {
+        "waiting_for_confirmation",
+        "running",
+        "paused",
+    }
+    assert set(strings["entity"]["select"]["routine"]["state"]) == set(
+        BUILT_IN_ROUTINES
+    )
+    assert set(strings["selector"]["routine"]["options"]) == set(BUILT_IN_ROUTINES)
+    assert set(event["event_type"]["state"]) == {kind.value for kind in EventType}
+    assert set(event["reason"]["state"]) == {reason.value for reason in AbortReason}
+    services = yaml.safe_load((integration / "services.yaml").read_text("utf-8"))
+    routine = services["start_routine"]["fields"]["routine"]["selector"]["select"]
+    assert routine["options"] == list(BUILT_IN_ROUTINES)
