@@ -502,7 +502,7 @@ class RoutineRun:
                 self.hass, partial(self._step_ended, track), track.ends
             )
         )
-        if plan.level and step.heat and plan.heat_duration < plan.duration:
+        if plan.level and timedelta(0) < plan.heat_duration < plan.duration:
             track.timers.append(
                 async_track_point_in_utc_time(
                     self.hass,

@@ -86,7 +86,9 @@ async def test_pause_and_resume(
     assert fired.log[-1][2]["step"] == 2
     assert fired.log[-1][2]["duration"] == 60
     assert gun.log[-1] == (60, OFF)
-    assert (await refused(hass, "resume_routine")).translation_key == "routine_not_paused"
+    assert (
+        await refused(hass, "resume_routine")
+    ).translation_key == "routine_not_paused"
 
     await call(hass, "confirm_step")
     assert gun.log[-1] == (1260, {"on": True, "level": 3, "timer": 5})
@@ -178,7 +180,9 @@ async def test_stop(
     events = len(fired.log)
     await advance(hass, freezer, timedelta(minutes=15))
     assert len(fired.log) == events
-    assert (await refused(hass, "stop_routine")).translation_key == "routine_not_running"
+    assert (
+        await refused(hass, "stop_routine")
+    ).translation_key == "routine_not_running"
 
 
 async def test_confirm_starts_the_waiting_gun_step(

@@ -109,7 +109,9 @@ async def test_skip_a_role_that_has_nothing_to_skip(
 ) -> None:
     """A role without a step in the routine has nothing to skip."""
     await call(hass, "start_routine", routine="leg_cramp")
-    assert (await refused(hass, "skip_step", role="foot_leg")).translation_key == "nothing_to_skip"
+    assert (
+        await refused(hass, "skip_step", role="foot_leg")
+    ).translation_key == "nothing_to_skip"
 
 
 async def test_a_refused_start_aborts_and_tells_the_person(
