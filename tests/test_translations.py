@@ -104,6 +104,10 @@ def test_translation_keys_in_code_exist(path: Path, english: dict[str, Any]) -> 
                 assert ast.unparse(value) == "f'missing_entity_{role}'"
                 for role in ENTITY_ROLES:
                     assert f"missing_entity_{role}" in issues, role
+        elif called == "DeviceInfo":
+            # A device's translated name, as the routine player's.
+            assert isinstance(value, ast.Constant), ast.unparse(value)
+            assert "name" in english["device"][value.value], value.value
         elif isinstance(value, ast.Constant):
             assert value.value in exceptions, value.value
         elif isinstance(value, ast.Name) and value.id == "translation_key":

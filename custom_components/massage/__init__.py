@@ -19,6 +19,13 @@ from .const import (
 from .coordinator import MassageCoordinator
 from .data import MassageConfigEntry, MassageRuntimeData
 from .drivers import create_driver
+from .routines import (
+    async_offer_routine_player,
+    async_remember_player_removed,
+    async_setup_player_entry,
+    async_unload_player_entry,
+    is_routine_player,
+)
 from .safety import SafetyCaps, SafetyGuard
 from .services import async_setup_services
 from .voice import async_setup_voice
@@ -43,6 +50,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> bool:
     """Connect to one device and set up its entities."""
+    if is_routine_player(entry):  # the routine player is an entry of its own
+        return await async_setup_player_entry(hass, entry)
     coordinator = MassageCoordinator(hass, entry, create_driver(hass, entry))
     await coordinator.async_config_entry_first_refresh()
 
@@ -66,12 +75,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> b
         hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_stop_on_shutdown)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_offer_routine_player(hass)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> bool:
     """Unload the entities, stop the device and drop its connections."""
+    if is_routine_player(entry):
+        return await async_unload_player_entry(hass, entry)
     if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         return False
     await entry.runtime_data.safety.async_shutdown()
     return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> None:
+    """Remember a removed routine player, so that it is not added back unasked."""
+    if is_routine_player(entry):
+        await async_remember_player_removed(hass)

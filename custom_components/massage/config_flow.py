@@ -14,6 +14,7 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    OptionsFlow,
     OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN
@@ -63,6 +64,14 @@ from .const import (
     MAX_SESSION_CAP,
 )
 from .data import MassageConfigEntry
+from .routines import (
+    CONF_ENTRY_TYPE,
+    ENTRY_TYPE_ROUTINE_PLAYER,
+    ROUTINE_PLAYER_TITLE,
+    async_routine_player_removed,
+    is_routine_player,
+)
+from .routines.options_flow import RoutinePlayerOptionsFlow
 
 MAX_PORT: Final = 65535
 MAX_TOKEN_LENGTH: Final = 256
@@ -248,6 +257,7 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
         self._announced_digest = False
         self._needs_token = False
         self._moving: ConfigEntry | None = None
+        self._adding_device = False
 
     async def _async_probe(
         self,
@@ -291,6 +301,8 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Add a device by its address."""
+        if user_input is None and await self._async_offer_routine_player():
+            return await self.async_step_add()
         errors: dict[str, str] = {}
         if (
             user_input is not None
@@ -306,6 +318,50 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
                 _connection_schema({}), user_input
             ),
             errors=errors,
+        )
+
+    async def _async_offer_routine_player(self) -> bool:
+        """Whether to offer the routine player: a person removed it before."""
+        return (
+            not self._adding_device
+            and not any(map(is_routine_player, self._async_current_entries()))
+            and await async_routine_player_removed(self.hass)
+        )
+
+    async def async_step_add(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask what to add: a device, or the routine player a person removed."""
+        return self.async_show_menu(
+            step_id="add", menu_options=["device", "routine_player"]
+        )
+
+    async def async_step_device(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a massage device, chosen from the menu."""
+        self._adding_device = True
+        return await self.async_step_user()
+
+    async def async_step_system(
+        self, discovery_info: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add the routine player with the first massager, unless a person removed it.
+
+        A person who removed it adds it again from the menu of the user step.
+        """
+        if await async_routine_player_removed(self.hass):
+            return self.async_abort(reason="routine_player_removed")
+        return await self.async_step_routine_player()
+
+    async def async_step_routine_player(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add the routine player: a device of its own for routines across massagers."""
+        self._async_abort_entries_match({CONF_ENTRY_TYPE: ENTRY_TYPE_ROUTINE_PLAYER})
+        return self.async_create_entry(
+            title=ROUTINE_PLAYER_TITLE,
+            data={CONF_ENTRY_TYPE: ENTRY_TYPE_ROUTINE_PLAYER},
         )
 
     @override
@@ -489,8 +545,10 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     @override
-    def async_get_options_flow(config_entry: MassageConfigEntry) -> MassageOptionsFlow:
-        """Options live in their own flow."""
+    def async_get_options_flow(config_entry: MassageConfigEntry) -> OptionsFlow:
+        """Options live in their own flow; the routine player has its own."""
+        if is_routine_player(config_entry):
+            return RoutinePlayerOptionsFlow()
         return MassageOptionsFlow()
 
 

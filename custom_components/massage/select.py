@@ -16,6 +16,8 @@ from .coordinator import MassageCoordinator
 from .data import MassageConfigEntry
 from .drivers import StateUpdate
 from .entity import MassageEntity, entities_for
+from .routines import is_routine_player
+from .routines.select import routine_player_selects
 
 PARALLEL_UPDATES = 1
 
@@ -109,6 +111,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the selects this device has."""
+    if is_routine_player(entry):  # the routine player's, apart from the massagers'
+        async_add_entities(routine_player_selects(entry.runtime_data))
+        return
     async_add_entities(
         entities_for(entry.runtime_data.coordinator, SELECTS, MassageSelect)
     )
