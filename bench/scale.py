@@ -63,6 +63,12 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 from custom_components.massage.const import DOMAIN
+from custom_components.massage.routines import (
+    CONF_ENTRY_TYPE,
+    ENTRY_TYPE_ROUTINE_PLAYER,
+    ROUTINE_PLAYER_TITLE,
+    is_routine_player,
+)
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -168,6 +174,13 @@ async def _emulators(count: int) -> AsyncIterator[Emulators]:
 
 
 def _add_entries(hass: HomeAssistant, devices: list[dict[str, Any]]) -> None:
+    # The routine player, which the first massager would otherwise add in the
+    # background while the figures are taken.
+    MockConfigEntry(
+        domain=DOMAIN,
+        title=ROUTINE_PLAYER_TITLE,
+        data={CONF_ENTRY_TYPE: ENTRY_TYPE_ROUTINE_PLAYER},
+    ).add_to_hass(hass)
     for device in devices:
         MockConfigEntry(
             domain=DOMAIN,
@@ -188,9 +201,20 @@ async def _set_up(hass: HomeAssistant) -> tuple[float, float]:
     if failed := [e.title for e in entries if e.state is not ConfigEntryState.LOADED]:
         raise RuntimeError(f"entries did not load: {failed}")
     await asyncio.gather(
-        *(harness.push_connected(entry.runtime_data.coordinator) for entry in entries)
+        *(
+            harness.push_connected(entry.runtime_data.coordinator)
+            for entry in _massager_entries(hass)
+        )
     )
     return loaded - started, time.perf_counter() - started
+
+
+def _massager_entries(hass: HomeAssistant) -> list[MockConfigEntry]:
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if not is_routine_player(entry)
+    ]
 
 
 async def _unload_all(hass: HomeAssistant) -> None:
@@ -244,7 +268,7 @@ async def _timed_pass(
             await asyncio.sleep(idle)
             idle_requests = len(emulators.requests) - before_idle
             writes.stop()
-            entries = hass.config_entries.async_entries(DOMAIN)
+            entries = _massager_entries(hass)
             push_up_after = sum(
                 entry.runtime_data.coordinator.push_connected for entry in entries
             )

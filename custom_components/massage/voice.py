@@ -25,6 +25,7 @@ from .intents import (
     async_setup_intents,
     normalize,
 )
+from .routines import is_routine_player
 from .sentences import async_install_sentences
 
 # The words people call each kind of massager, per language; the shipped sentences
@@ -95,6 +96,7 @@ def async_suggest_for_voice(hass: HomeAssistant, entity_id: str) -> None:
     if (
         config_entry is None
         or config_entry.state is not ConfigEntryState.SETUP_IN_PROGRESS
+        or is_routine_player(config_entry)
     ):
         return
     info = config_entry.runtime_data.coordinator.info

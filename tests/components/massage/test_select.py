@@ -7,7 +7,9 @@ from dataclasses import replace
 from homeassistant.components.select import ATTR_OPTIONS, SERVICE_SELECT_OPTION
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.massage.api import Capabilities
 from custom_components.massage.select import intensity_options
@@ -51,11 +53,13 @@ async def test_named_levels_show_and_set_the_intensity(
     await wait_for(hass, lambda: hass.states.get(INTENSITY).state == "medium")  # type: ignore[union-attr]
 
 
-@pytest.mark.usefixtures("gun_entry")
 async def test_devices_without_level_names_have_no_intensity_select(
-    hass: HomeAssistant,
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, gun_entry: MockConfigEntry
 ) -> None:
-    assert {state.entity_id for state in hass.states.async_all("select")} == {
+    gun_selects = er.async_entries_for_config_entry(entity_registry, gun_entry.entry_id)
+    assert {
+        entity.entity_id for entity in gun_selects if entity.domain == "select"
+    } == {
         "select.massage_gun_attachment",
         "select.massage_gun_auto_off_timer_minutes",
     }

@@ -13,6 +13,7 @@ from homeassistant.components.homeassistant.exposed_entities import (
     async_expose_entity,
     async_should_expose,
 )
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -22,10 +23,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.massage import intents
 from custom_components.massage.api import DeviceKind
 from custom_components.massage.fan import MASSAGE_FAN
+from custom_components.massage.routines import is_routine_player
 from custom_components.massage.select import SELECTS
 from custom_components.massage.sensor import SENSORS
 from custom_components.massage.switch import HEAT_SWITCH
-from custom_components.massage.voice import ALIASES
+from custom_components.massage.voice import ALIASES, async_suggest_for_voice
 from emulator import DeviceServer
 
 from .conftest import entry_for, setup_entry, wait_for
@@ -227,3 +229,35 @@ def test_phrases_pass_home_assistants_translation_rules(language: str) -> None:
         assert not re.search(r"'\{\w+\}'", text), key
         fields = [field for _, field, _, _ in Formatter().parse(text) if field]
         assert all(field.isidentifier() for field in fields), key
+
+
+async def test_routine_player_entities_get_no_massager_names(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, gun_entry: MockConfigEntry
+) -> None:
+    """The routine player, set up with the first massager, is not a massager.
+
+    Its entities may be created while its entry is still being set up, as they
+    are when Home Assistant stops during that set-up.
+    """
+
+    def player_entities() -> list[er.RegistryEntry]:
+        return [
+            entity
+            for entry in hass.config_entries.async_entries(gun_entry.domain)
+            if is_routine_player(entry) and entry.state is ConfigEntryState.LOADED
+            for entity in er.async_entries_for_config_entry(
+                entity_registry, entry.entry_id
+            )
+        ]
+
+    await wait_for(hass, lambda: bool(player_entities()))
+    entities = player_entities()
+    player = hass.config_entries.async_get_entry(entities[0].config_entry_id or "")
+    assert player is not None
+    MockConfigEntry.mock_state(player, hass, ConfigEntryState.SETUP_IN_PROGRESS)  # type: ignore[arg-type]
+    for entity in entities:
+        async_suggest_for_voice(hass, entity.entity_id)
+    MockConfigEntry.mock_state(player, hass, ConfigEntryState.LOADED)  # type: ignore[arg-type]
+    for entity in entities:
+        aliases = entity_registry.async_get(entity.entity_id).aliases  # type: ignore[union-attr]
+        assert not set(aliases) - {er.COMPUTED_NAME}
