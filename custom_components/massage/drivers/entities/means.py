@@ -64,7 +64,7 @@ from .config import (
     CONF_VALUES,
     REMOTE_DOMAIN,
 )
-from .errors import EntityUnavailableError, EntityUnfitError
+from .errors import UNAVAILABLE, EntityUnavailableError, EntityUnfitError
 
 # Options that mean "nothing", such as Tuya's "close" mode or "cancel" timer.
 _OFF_OPTIONS = frozenset({"off", "close", "closed", "none", "cancel", "stop", "0"})
@@ -137,18 +137,23 @@ def _on_off(hass: HomeAssistant, entity_id: str) -> bool | None:
     return state.state == STATE_ON
 
 
-def _attribute(hass: HomeAssistant, entity_id: str, name: str) -> object:
-    """Return an attribute a means learns from; the device is unavailable without it."""
+def _attribute(hass: HomeAssistant, entity_id: str, name: str, lacking: str) -> object:
+    """Return an attribute a means learns from; the device is unavailable without it.
+
+    It is tried again later, as an entity may say more once it is set up.
+    `lacking` is the reason a form shows for an available entity without it.
+    """
     state = hass.states.get(entity_id)
     if state is None or (value := state.attributes.get(name)) is None:
         msg = f"{entity_id} does not say its {name}"
-        raise EntityUnavailableError([entity_id], msg)
+        reason = UNAVAILABLE if usable(state) is None else lacking
+        raise EntityUnavailableError([entity_id], msg, reason)
     return value
 
 
 def _options(hass: HomeAssistant, entity_id: str) -> list[str]:
     """Return a select's options, in order."""
-    options = _attribute(hass, entity_id, "options")
+    options = _attribute(hass, entity_id, "options", "no_options")
     if not isinstance(options, list) or not options:
         msg = f"{entity_id} has no options"
         raise EntityUnfitError(entity_id, "no_options", msg)
@@ -267,7 +272,8 @@ class Range:
     def learn(cls, hass: HomeAssistant, entity_id: str) -> Range:
         """Read it from the entity's attributes."""
         minimum, maximum, step = (
-            number(_attribute(hass, entity_id, name)) for name in ("min", "max", "step")
+            number(_attribute(hass, entity_id, name, "no_range"))
+            for name in ("min", "max", "step")
         )
         if minimum is None or maximum is None or step is None:
             msg = f"{entity_id} has no numeric range"
@@ -669,7 +675,7 @@ class FanLevel(LevelMeans):
     @override
     def learn(self, hass: HomeAssistant) -> None:
         """Take the number of speeds."""
-        step = number(_attribute(hass, self.entity_id, "percentage_step"))
+        step = number(_attribute(hass, self.entity_id, "percentage_step", "no_speeds"))
         if step is None or not 0 < step <= _PERCENT:
             msg = f"{self.entity_id} has no speeds"
             raise EntityUnfitError(self.entity_id, "no_speeds", msg)
