@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from datetime import timedelta
 import json
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.fan import FanEntityFeature
 from homeassistant.components.repairs import FlowType, repairs_flow_manager
 from homeassistant.components.sensor import SensorDeviceClass
@@ -54,6 +56,7 @@ from .entities_backend import (
     FakeSensor,
     FakeSwitch,
     Source,
+    advance,
     async_add_entities,
     source,
 )
@@ -323,6 +326,72 @@ async def test_a_massager_from_input_helpers_is_created_and_driven(
     assert hass.states.get(fan).state == "on"
     await hass.services.async_call("fan", "turn_off", {"entity_id": fan}, blocking=True)
     assert hass.states.get(PLUG).state == "off"
+
+
+async def _set_power(hass: HomeAssistant, watts: float) -> None:
+    await hass.services.async_call(
+        "input_number", "set_value", {"entity_id": POWER, "value": watts}, blocking=True
+    )
+
+
+async def test_the_demo_massager_follows_its_helpers(
+    hass: HomeAssistant, frozen_time: FrozenDateTimeFactory, helpers: None
+) -> None:
+    """What the README tells a person to try on the demo's third massager."""
+    freezer = frozen_time
+    result = await _roles_form(hass, level="select", mode="select")
+    result = await _step(
+        hass,
+        result,
+        {
+            "power_entity": PLUG,
+            "power_sensor": POWER,
+            "level_entity": LEVEL,
+            "mode_entity": MODE,
+        }
+        | NO_DELAY,
+    )
+    await hass.async_block_till_done()
+    fan = "fan.plug_massager"
+    await hass.services.async_call("fan", "turn_on", {"entity_id": fan}, blocking=True)
+    # A reading within 10 s of Home Assistant's own command is the motor starting.
+    await advance(hass, freezer, timedelta(seconds=5))
+    await _set_power(hass, 0)
+    await advance(hass, freezer, timedelta(seconds=30))
+    assert hass.states.get(fan).state == "on"
+    await _set_power(hass, 35)
+    assert hass.states.get(fan).state == "on"
+    # Then 0 W for 10 s: the motor stopped by itself. The plug stays on.
+    await _set_power(hass, 0)
+    await advance(hass, freezer, timedelta(seconds=9))
+    assert hass.states.get(fan).state == "on"
+    await advance(hass, freezer, timedelta(seconds=2))
+    assert hass.states.get(fan).state == "off"
+    assert hass.states.get(PLUG).state == "on"
+    # Above 5 W it runs again, as when started by its own button.
+    await _set_power(hass, 35)
+    assert hass.states.get(fan).state == "on"
+    # The plug switched off by hand switches it off.
+    await hass.services.async_call(
+        "input_boolean", "turn_off", {"entity_id": PLUG}, blocking=True
+    )
+    assert hass.states.get(fan).state == "off"
+    # The programme and intensity set on the helpers are the massager's.
+    await hass.services.async_call(
+        "input_select",
+        "select_option",
+        {"entity_id": MODE, "option": "combined"},
+        blocking=True,
+    )
+    assert hass.states.get(fan).attributes["preset_mode"] == "combined"
+    # Left running, Home Assistant's own timer stops it (15 minutes by default).
+    await hass.services.async_call("fan", "turn_on", {"entity_id": fan}, blocking=True)
+    await _set_power(hass, 35)
+    await advance(hass, freezer, timedelta(minutes=14, seconds=59))
+    assert hass.states.get(PLUG).state == "on"
+    await advance(hass, freezer, timedelta(seconds=2))
+    assert hass.states.get(PLUG).state == "off"
+    assert hass.states.get(fan).state == "off"
 
 
 # Profiles
