@@ -84,6 +84,16 @@ def test_no_empty_strings(path: Path) -> None:
         assert text.strip(), key
 
 
+def _check_selector_key(value: ast.expr, selectors: dict[str, Any]) -> None:
+    """Check a form's choices: under "selector", one per role for its means."""
+    if isinstance(value, ast.Constant):
+        assert value.value in selectors, value.value
+    else:
+        assert ast.unparse(value) == "f'{role}_means'"
+        for role in ENTITY_ROLES:
+            assert f"{role}_means" in selectors, role
+
+
 @pytest.mark.parametrize(
     "path", SOURCES, ids=lambda path: str(path.relative_to(INTEGRATION_DIR))
 )
@@ -108,6 +118,8 @@ def test_translation_keys_in_code_exist(path: Path, english: dict[str, Any]) -> 
             # A device's translated name, as the routine player's.
             assert isinstance(value, ast.Constant), ast.unparse(value)
             assert "name" in english["device"][value.value], value.value
+        elif called == "SelectSelectorConfig":
+            _check_selector_key(value, english["selector"])
         elif isinstance(value, ast.Constant):
             assert value.value in exceptions, value.value
         elif isinstance(value, ast.Name) and value.id == "translation_key":

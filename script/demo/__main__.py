@@ -2,8 +2,8 @@
 Command line of the demo: `python script/demo --help` (script/develop runs it).
 
 Home Assistant at http://127.0.0.1:8123 with an emulated massage gun and foot and
-leg massager, onboarded with a demo user and showing the massage dashboard, until
-Ctrl-C (SIGINT) or SIGTERM.
+leg massager, and a massager built from input helpers, onboarded with a demo user
+and showing the massage dashboard, until Ctrl-C (SIGINT) or SIGTERM.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from demo import (
     DEFAULT_PORT,
     REPO_DIR,
     commands,
+    from_entities,
     requirements,
 )
 from demo.api import DemoError
@@ -51,9 +52,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
         prog="script/develop",
-        description="Home Assistant with two emulated massagers and a ready "
-        "dashboard, on 127.0.0.1, until Ctrl-C. With a command, act on the demo "
-        "that runs with that configuration instead.",
+        description="Home Assistant with two emulated massagers, a third built "
+        "from input helpers and a ready dashboard, on 127.0.0.1, until Ctrl-C. With "
+        "a command, act on the demo that runs with that configuration instead.",
     )
     parser.add_argument(
         "--port",
@@ -146,6 +147,10 @@ def _print_ready(info: DemoInfo, *, as_json: bool, default_config: bool) -> None
         "" if default_config else f" --config {info.config_dir}"
     )
     gun = next(device for device in info.devices if device.kind == "gun")
+    helpers = "\n".join(
+        f"      {helper.entity_id:<36} {helper.settings['name']}"
+        for helper in from_entities.HELPERS
+    )
     print(
         f"""
 Home Assistant is ready at {info.url} (started in {info.startup_seconds:.0f} s)
@@ -156,6 +161,12 @@ Home Assistant is ready at {info.url} (started in {info.startup_seconds:.0f} s)
 
 Emulated devices, each a process of its own:
 {devices}
+
+Built from entities, as a massager on a smart plug is:
+  {from_entities.NAME + ":":<24} {from_entities.FAN}
+{helpers}
+      Change them on the dashboard: the massager follows. Above 5 W the motor
+      runs; at 0 W it shows off 10 s later, as when it stopped by itself.
 
 Break one on purpose, from another terminal:
   {develop} kill gun

@@ -54,6 +54,11 @@ logbook:
 person:
 system_health:
 conversation:
+# Helpers: the demo builds its third massager from an input boolean (the plug),
+# an input number (its power reading) and input selects (programme, intensity).
+input_boolean:
+input_number:
+input_select:
 automation: !include automations.yaml
 script: !include scripts.yaml
 scene: !include scenes.yaml

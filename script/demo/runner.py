@@ -25,6 +25,7 @@ from . import (
     PASSWORD,
     USERNAME,
     config,
+    from_entities,
     requirements,
     running,
 )
@@ -180,6 +181,7 @@ class Demo:
             )
             await self._guard(self._confirm_http_settings(api))
             entry_ids = await self._guard(self._add_devices(api, devices, state))
+            entry_ids.add(await self._guard(self._add_from_entities(api, state)))
             self._save_state(state)
             await self._guard(
                 api.wait_for_entries(entry_ids, self.options.startup_timeout)
@@ -274,7 +276,9 @@ class Demo:
                 if state["ports"].get(device.kind) != device.port:
                     await self._reconfigure(api, entry_id, user_input, device)
                 continue
-            result = await api.run_flow(DOMAIN, user_input)
+            result = await api.run_flow(
+                DOMAIN, {"next_step_id": "local_api"}, user_input
+            )
             if result["type"] == "create_entry":
                 known[device.kind] = result["result"]["entry_id"]
                 log(f"Added {device.name} through the config flow")
@@ -293,6 +297,16 @@ class Demo:
             await self._reconfigure(api, candidates[0], user_input, device)
         state["ports"] = {device.kind: device.port for device in devices}
         return {known[device.kind] for device in devices}
+
+    @staticmethod
+    async def _add_from_entities(api: HomeAssistantApi, state: dict[str, Any]) -> str:
+        """Create the input helpers, and build the third massager from them."""
+        for entity_id in await from_entities.create_helpers(api):
+            log(f"Created the helper {entity_id}")
+        entry_id, added = await from_entities.add(api, state["entries"])
+        if added:
+            log(f"Built {from_entities.NAME} from entities through the config flow")
+        return entry_id
 
     @staticmethod
     async def _reconfigure(

@@ -5,7 +5,8 @@ A non-interactive shell starts a background job with SIGINT ignored, which once
 made script/develop deaf to it. Here it is started just so, on free ports with a
 fresh configuration; a device is killed and started again and faults are switched
 with script/develop's own commands while Home Assistant's REST API shows what it
-makes of them; then SIGINT or SIGTERM must stop everything, leaving no process.
+makes of them; the third massager, built from input helpers, starts from Home
+Assistant; then SIGINT or SIGTERM must stop everything, leaving no process.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ READY_TIMEOUT = 240.0
 STOP_TIMEOUT = 90.0
 GUN_FAN = "fan.massage_gun"
 FOOT_LEG_FAN = "fan.foot_and_leg_massager"
+PLUG_FAN = "fan.plug_massager"
 
 
 def wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -163,6 +165,20 @@ def ha_state(info: dict[str, Any], entity_id: str) -> str:
     return asyncio.run(read())
 
 
+def ha_call(
+    info: dict[str, Any], domain: str, service: str, data: dict[str, Any]
+) -> None:
+    """Call a Home Assistant action through its REST API, as the demo user."""
+
+    async def call() -> None:
+        async with aiohttp.ClientSession() as session:
+            api = HomeAssistantApi(session, info["url"])
+            await api.login(USERNAME, PASSWORD)
+            await api.call_service(domain, service, data)
+
+    asyncio.run(call())
+
+
 def device_answers(device: dict[str, Any]) -> int | None:
     """Return the HTTP status of the device's info, None when nothing answers."""
     try:
@@ -256,8 +272,21 @@ def test_a_killed_device_recovers_faults_switch_and_sigint_stops_it_all(
 
 
 @pytest.mark.timeout(300)
-def test_sigterm_stops_it_all(develop: BackgroundDevelop) -> None:
-    assert ha_state(develop.info, GUN_FAN) == "off"
+def test_the_massager_from_helpers_runs_and_sigterm_stops_it_all(
+    develop: BackgroundDevelop,
+) -> None:
+    """The third massager, built from input helpers, is there and starts from HA."""
+    info = develop.info
+    assert ha_state(info, GUN_FAN) == "off"
+    assert ha_state(info, PLUG_FAN) == "off"
+    assert ha_state(info, "input_boolean.massager_plug") == "off"
+
+    ha_call(info, "fan", "turn_on", {"entity_id": PLUG_FAN, "preset_mode": "rolling"})
+
+    wait_for(lambda: ha_state(info, PLUG_FAN) == "on", "the plug massager on")
+    assert ha_state(info, "input_boolean.massager_plug") == "on"
+    assert ha_state(info, "input_select.massager_programme") == "rolling"
+    assert "Built Plug Massager from entities" in develop.log()
 
     assert develop.signal(signal.SIGTERM) == 0
     assert_all_stopped(develop)

@@ -10,13 +10,14 @@ import time
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.massage.const import DOMAIN
+from custom_components.massage.routines import is_routine_player
 from emulator import DeviceServer, EmulatedDevice, foot_leg_profile, gun_profile
 
 # Captured before any test freezes the clock: waits are bounded in real time.
@@ -104,6 +105,15 @@ def entry_for(server: DeviceServer, *, token: str | None = None) -> MockConfigEn
         unique_id=server.device.info()["id"],
         data=data,
     )
+
+
+def massager_entries(hass: HomeAssistant) -> list[ConfigEntry]:
+    """The entries of massagers: all but the routine player's."""
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if not is_routine_player(entry)
+    ]
 
 
 async def wait_for(

@@ -31,10 +31,12 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
     async_fire_time_changed_exact,
     setup_test_component_platform,
 )
@@ -415,3 +417,53 @@ async def advance(
 def failing(message: str = "device did not answer") -> HomeAssistantError:
     """An error an integration raises when its device does not take a command."""
     return HomeAssistantError(message)
+
+
+@dataclass
+class Source:
+    """A device of another integration, and the entities it registers."""
+
+    hass: HomeAssistant
+    platform: str
+    device: dr.DeviceEntry
+    entry: MockConfigEntry
+
+    def add(
+        self,
+        domain: str,
+        object_id: str,
+        *,
+        translation_key: str | None = None,
+        name: str | None = None,
+        device_class: str | None = None,
+    ) -> str:
+        """Register an entity of the device; return its entity id."""
+        return (
+            er.async_get(self.hass)
+            .async_get_or_create(
+                domain,
+                self.platform,
+                f"{self.device.id}-{object_id}",
+                config_entry=self.entry,
+                device_id=self.device.id,
+                suggested_object_id=object_id,
+                translation_key=translation_key,
+                original_name=name,
+                original_device_class=device_class,
+            )
+            .entity_id
+        )
+
+
+def source(hass: HomeAssistant, platform: str, name: str, model: str) -> Source:
+    """Register a device of an integration."""
+    entry = MockConfigEntry(domain=platform, title=name)
+    entry.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(platform, name)},
+        name=name,
+        model=model,
+        manufacturer="Maker",
+    )
+    return Source(hass, platform, device, entry)

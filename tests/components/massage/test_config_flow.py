@@ -80,11 +80,18 @@ def _discovery(server: DeviceServer, **properties: str) -> ZeroconfServiceInfo:
 
 
 async def _start_user_flow(hass: HomeAssistant) -> str:
+    """Open the add-device form: a device by its address, from the first menu."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
+    assert result["menu_options"] == ["local_api", "entities"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "local_api"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "local_api"
     assert result["errors"] == {}
     return result["flow_id"]
 
@@ -910,9 +917,7 @@ async def test_no_step_lets_an_unexpected_error_escape(
     entry = entry_for(gun_server, token=TOKEN)
     user_input: dict[str, Any] = {CONF_TOKEN: TOKEN}
     if step == "user":
-        result = await hass.config_entries.flow.async_init(
-            DOMAIN, context={"source": SOURCE_USER}
-        )
+        result = {"flow_id": await _start_user_flow(hass)}
         user_input |= {CONF_HOST: "127.0.0.1", CONF_PORT: gun_server.port}
     elif step == "zeroconf":
         result = await hass.config_entries.flow.async_init(

@@ -270,7 +270,9 @@ async def test_a_removed_entity_makes_it_unavailable_with_a_repair(
         "name": "Foot Spa",
         "entity_id": "select.spa_mode",
     }
-    assert not issue.is_fixable
+    # Its fix flow opens the reconfigure step (test_config_flow_entities.py).
+    assert issue.is_fixable
+    assert issue.data == {"entry_id": entry.entry_id}
 
     # The source integration brings it back.
     await platform.async_add_entities([FakeSelect("spa_mode", MODES, "combined")])

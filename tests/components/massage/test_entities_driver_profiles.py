@@ -6,13 +6,11 @@ translation key, original name and device class, on a device of that integration
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.massage.drivers.entities import ENTITIES_SCHEMA
 from custom_components.massage.drivers.entities.profiles import (
@@ -21,55 +19,7 @@ from custom_components.massage.drivers.entities.profiles import (
     async_suggest_profiles,
 )
 
-
-@dataclass
-class Source:
-    """A device of another integration, and the entities it registers."""
-
-    hass: HomeAssistant
-    platform: str
-    device: dr.DeviceEntry
-    entry: MockConfigEntry
-
-    def add(
-        self,
-        domain: str,
-        object_id: str,
-        *,
-        translation_key: str | None = None,
-        name: str | None = None,
-        device_class: str | None = None,
-    ) -> str:
-        """Register an entity of the device; return its entity id."""
-        return (
-            er.async_get(self.hass)
-            .async_get_or_create(
-                domain,
-                self.platform,
-                f"{self.device.id}-{object_id}",
-                config_entry=self.entry,
-                device_id=self.device.id,
-                suggested_object_id=object_id,
-                translation_key=translation_key,
-                original_name=name,
-                original_device_class=device_class,
-            )
-            .entity_id
-        )
-
-
-def source(hass: HomeAssistant, platform: str, name: str, model: str) -> Source:
-    """Register a device of an integration."""
-    entry = MockConfigEntry(domain=platform, title=name)
-    entry.add_to_hass(hass)
-    device = dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id,
-        identifiers={(platform, name)},
-        name=name,
-        model=model,
-        manufacturer="Maker",
-    )
-    return Source(hass, platform, device, entry)
+from .entities_backend import Source, source
 
 
 def prefilled(hass: HomeAssistant, profile: str, *devices: Source) -> dict[str, Any]:

@@ -118,14 +118,14 @@ async def test_removed_player_stays_removed_after_a_restart(
 async def test_added_again_from_add_integration(
     hass: HomeAssistant, hass_storage: dict[str, Any], gun_server: DeviceServer
 ) -> None:
-    """After a removal, Add integration offers the player beside a device."""
+    """After a removal, Add integration offers the player beside the devices."""
     hass_storage.update(REMOVED)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "add"
-    assert result["menu_options"] == ["device", "routine_player"]
+    assert result["step_id"] == "user"
+    assert result["menu_options"] == ["local_api", "entities", "routine_player"]
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "routine_player"}
@@ -135,12 +135,12 @@ async def test_added_again_from_add_integration(
     await hass.async_block_till_done()
     assert player_loaded(hass)
 
-    # With the player there, Add integration goes straight to a device.
+    # With the player there, Add integration offers only the devices.
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["local_api", "entities"]
 
 
 async def test_menu_leads_to_a_device(
@@ -152,10 +152,10 @@ async def test_menu_leads_to_a_device(
         DOMAIN, context={"source": SOURCE_USER}
     )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "device"}
+        result["flow_id"], {"next_step_id": "local_api"}
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "local_api"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: gun_server.port}
     )

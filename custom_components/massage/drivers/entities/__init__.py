@@ -73,14 +73,25 @@ end itself and stops the device at it.
 from __future__ import annotations
 
 from .config import BACKEND, CONF_BACKEND, ENTITIES_SCHEMA, ROLES
-from .driver import EntitiesDriver, async_remove_issues, issue_id
+from .driver import (
+    ISSUE_ENTRY_ID,
+    MISSING_ENTITY_ISSUE,
+    EntitiesDriver,
+    async_remove_issues,
+    issue_id,
+)
+from .errors import EntityUnavailableError, EntityUnfitError
 
 __all__ = [
     "BACKEND",
     "CONF_BACKEND",
     "ENTITIES_SCHEMA",
+    "ISSUE_ENTRY_ID",
+    "MISSING_ENTITY_ISSUE",
     "ROLES",
     "EntitiesDriver",
+    "EntityUnavailableError",
+    "EntityUnfitError",
     "async_remove_issues",
     "issue_id",
 ]

@@ -310,3 +310,11 @@ ENTITIES_SCHEMA = vol.Schema(
 
 Raises ``vol.Invalid`` (a ``vol.MultipleInvalid``) naming the path of what is wrong.
 """
+
+
+def own_timer_options(data: Mapping[str, Any]) -> tuple[int, ...]:
+    """Return the minutes the integration's own timer offers, shortest first.
+
+    The own timer runs a device whose mapping has no timer role.
+    """
+    return tuple(sorted(data.get(CONF_TIMER_OPTIONS, DEFAULT_TIMER_OPTIONS)))

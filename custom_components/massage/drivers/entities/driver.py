@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, override
+from typing import Any, Final, override
 
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import (
@@ -42,7 +42,6 @@ from .config import (
     CONF_ROLES,
     CONF_SOURCE_DEVICE,
     CONF_STEP_DELAY,
-    CONF_TIMER_OPTIONS,
     DEFAULT_TIMER,
     DEFAULT_TIMER_OPTIONS,
     ENTITIES_SCHEMA,
@@ -54,7 +53,9 @@ from .config import (
     ROLE_START,
     ROLE_TIMER,
     ROLES,
+    own_timer_options,
 )
+from .errors import EntityUnavailableError
 from .means import (
     Battery,
     HeatMeans,
@@ -81,9 +82,14 @@ _SESSION_END_TOLERANCE = timedelta(minutes=1)
 _STOP_RETRY = timedelta(seconds=10)
 
 
+# The repair issues of a lost entity; their data names the entry to reconfigure.
+MISSING_ENTITY_ISSUE: Final = "missing_entity_"
+ISSUE_ENTRY_ID: Final = "entry_id"
+
+
 def issue_id(entry_id: str, role: str) -> str:
     """Return the id of the repair issue for an entry whose role lost its entity."""
-    return f"missing_entity_{entry_id}_{role}"
+    return f"{MISSING_ENTITY_ISSUE}{entry_id}_{role}"
 
 
 def async_remove_issues(hass: HomeAssistant, entry_id: str) -> None:
@@ -268,9 +274,7 @@ class EntitiesDriver(MassageDriver):
         if roles.timer is not None:
             self._timer_options = roles.timer.options
         else:
-            self._timer_options = tuple(
-                sorted(config.get(CONF_TIMER_OPTIONS, DEFAULT_TIMER_OPTIONS))
-            )
+            self._timer_options = own_timer_options(config)
         self._timer = (
             DEFAULT_TIMER
             if DEFAULT_TIMER in self._timer_options
@@ -337,7 +341,8 @@ class EntitiesDriver(MassageDriver):
                         self._hass,
                         DOMAIN,
                         issue_id(self._entry_id, role),
-                        is_fixable=False,
+                        is_fixable=True,
+                        data={ISSUE_ENTRY_ID: self._entry_id},
                         severity=ir.IssueSeverity.ERROR,
                         translation_key=f"missing_entity_{role}",
                         translation_placeholders={
@@ -347,9 +352,9 @@ class EntitiesDriver(MassageDriver):
                     )
         self._missing = lost
         if missing:
-            gone = ", ".join(entity for ids in missing.values() for entity in ids)
-            msg = f"mapped entities are gone: {gone}"
-            raise DeviceUnavailableError(msg)
+            gone = [entity for ids in missing.values() for entity in ids]
+            msg = f"mapped entities are gone: {', '.join(gone)}"
+            raise EntityUnavailableError(gone, msg)
 
     def _read_state(self) -> DeviceState:
         """Return the device's state from its entities and what we assume."""

@@ -64,6 +64,7 @@ from .config import (
     CONF_VALUES,
     REMOTE_DOMAIN,
 )
+from .errors import UNAVAILABLE, EntityUnavailableError, EntityUnfitError
 
 # Options that mean "nothing", such as Tuya's "close" mode or "cancel" timer.
 _OFF_OPTIONS = frozenset({"off", "close", "closed", "none", "cancel", "stop", "0"})
@@ -136,21 +137,26 @@ def _on_off(hass: HomeAssistant, entity_id: str) -> bool | None:
     return state.state == STATE_ON
 
 
-def _attribute(hass: HomeAssistant, entity_id: str, name: str) -> object:
-    """Return an attribute a means learns from; the device is unavailable without it."""
+def _attribute(hass: HomeAssistant, entity_id: str, name: str, lacking: str) -> object:
+    """Return an attribute a means learns from; the device is unavailable without it.
+
+    It is tried again later, as an entity may say more once it is set up.
+    `lacking` is the reason a form shows for an available entity without it.
+    """
     state = hass.states.get(entity_id)
     if state is None or (value := state.attributes.get(name)) is None:
         msg = f"{entity_id} does not say its {name}"
-        raise DeviceUnavailableError(msg)
+        reason = UNAVAILABLE if usable(state) is None else lacking
+        raise EntityUnavailableError([entity_id], msg, reason)
     return value
 
 
 def _options(hass: HomeAssistant, entity_id: str) -> list[str]:
     """Return a select's options, in order."""
-    options = _attribute(hass, entity_id, "options")
+    options = _attribute(hass, entity_id, "options", "no_options")
     if not isinstance(options, list) or not options:
         msg = f"{entity_id} has no options"
-        raise DeviceIncompatibleError(msg)
+        raise EntityUnfitError(entity_id, "no_options", msg)
     return [str(option) for option in options]
 
 
@@ -266,14 +272,15 @@ class Range:
     def learn(cls, hass: HomeAssistant, entity_id: str) -> Range:
         """Read it from the entity's attributes."""
         minimum, maximum, step = (
-            number(_attribute(hass, entity_id, name)) for name in ("min", "max", "step")
+            number(_attribute(hass, entity_id, name, "no_range"))
+            for name in ("min", "max", "step")
         )
         if minimum is None or maximum is None or step is None:
             msg = f"{entity_id} has no numeric range"
-            raise DeviceIncompatibleError(msg)
+            raise EntityUnfitError(entity_id, "no_range", msg)
         if step <= 0 or maximum < minimum:
             msg = f"{entity_id} has an empty range"
-            raise DeviceIncompatibleError(msg)
+            raise EntityUnfitError(entity_id, "no_range", msg)
         return cls(minimum, maximum, step)
 
     @property
@@ -668,10 +675,10 @@ class FanLevel(LevelMeans):
     @override
     def learn(self, hass: HomeAssistant) -> None:
         """Take the number of speeds."""
-        step = number(_attribute(hass, self.entity_id, "percentage_step"))
+        step = number(_attribute(hass, self.entity_id, "percentage_step", "no_speeds"))
         if step is None or not 0 < step <= _PERCENT:
             msg = f"{self.entity_id} has no speeds"
-            raise DeviceIncompatibleError(msg)
+            raise EntityUnfitError(self.entity_id, "no_speeds", msg)
         self.levels = round(_PERCENT / step)
 
     @override
@@ -780,7 +787,7 @@ class SelectMode(ModeMeans):
         self.modes = tuple(option for option in options if not is_off_option(option))
         if not self.modes:
             msg = f"{self.entity_id} offers no modes"
-            raise DeviceIncompatibleError(msg)
+            raise EntityUnfitError(self.entity_id, "no_modes", msg)
 
     @override
     def read(self, hass: HomeAssistant) -> str | None:
@@ -924,7 +931,7 @@ class SelectHeat(_SteppedHeat):
         self.levels = len(self.options)
         if not self.options:
             msg = f"{self.entity_id} offers no heat step"
-            raise DeviceIncompatibleError(msg)
+            raise EntityUnfitError(self.entity_id, "no_heat_steps", msg)
 
     @override
     def _step(self, state: State) -> int | None:
@@ -963,7 +970,7 @@ class NumberHeat(_SteppedHeat):
             )
         if not self.values or not all(map(self.range.holds, self.values)):
             msg = f"{self.entity_id} cannot be set to each of {self.values}"
-            raise DeviceIncompatibleError(msg)
+            raise EntityUnfitError(self.entity_id, "heat_values", msg)
         self.levels = len(self.values)
 
     @override
@@ -1070,7 +1077,7 @@ class TimerMeans(ABC):
     def _check_offered(self) -> None:
         if not self.choices:
             msg = f"{self.entity_id} offers no duration in whole minutes"
-            raise DeviceIncompatibleError(msg)
+            raise EntityUnfitError(self.entity_id, "no_durations", msg)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -1107,7 +1114,7 @@ class NumberTimer(TimerMeans):
         minutes_per_unit = _MINUTES_PER.get(str(unit or "min").lower())
         if minutes_per_unit is None:
             msg = f"{self.entity_id} counts in {unit}, not in time"
-            raise DeviceIncompatibleError(msg)
+            raise EntityUnfitError(self.entity_id, "not_time", msg)
         self.units_per_minute = 1 / minutes_per_unit
         timer_range = Range.learn(hass, self.entity_id)
         for minutes in _TIMER_CANDIDATES:
