@@ -94,6 +94,19 @@ def _check_selector_key(value: ast.expr, selectors: dict[str, Any]) -> None:
             assert f"{role}_means" in selectors, role
 
 
+def _check_issue_key(value: ast.expr, issues: dict[str, Any]) -> None:
+    """A repair issue's text lives under "issues".
+
+    The entities driver has one issue per role that can lose its entity.
+    """
+    if isinstance(value, ast.Constant):
+        assert value.value in issues, value.value
+    else:
+        assert ast.unparse(value) == "f'missing_entity_{role}'"
+        for role in ENTITY_ROLES:
+            assert f"missing_entity_{role}" in issues, role
+
+
 @pytest.mark.parametrize(
     "path", SOURCES, ids=lambda path: str(path.relative_to(INTEGRATION_DIR))
 )
@@ -105,15 +118,7 @@ def test_translation_keys_in_code_exist(path: Path, english: dict[str, Any]) -> 
             assert isinstance(value, ast.Constant), ast.unparse(value)
             assert value.value in english["entity"][path.stem], value.value
         elif called == "async_create_issue":
-            # A repair issue's text lives under "issues"; the entities driver has
-            # one issue per role that can lose its entity.
-            issues = english["issues"]
-            if isinstance(value, ast.Constant):
-                assert value.value in issues, value.value
-            else:
-                assert ast.unparse(value) == "f'missing_entity_{role}'"
-                for role in ENTITY_ROLES:
-                    assert f"missing_entity_{role}" in issues, role
+            _check_issue_key(value, english["issues"])
         elif called == "DeviceInfo":
             # A device's translated name, as the routine player's.
             assert isinstance(value, ast.Constant), ast.unparse(value)
