@@ -1009,8 +1009,9 @@ class MassageConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask what is added: a massager by its address, one built from entities,
-        or the routine player when a person removed it before.
+        """Ask what is added: a massager by its address or built from entities.
+
+        The routine player is offered too when a person removed it before.
         """
         menu = ["local_api", "entities"]
         if await self._async_offer_routine_player():
