@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -1084,3 +1085,71 @@ async def _wait_unavailable(hass: HomeAssistant, entity_id: str) -> None:
             and state.state == "unavailable"
         ),
     )
+
+
+README = Path(__file__).parents[3] / "README.md"
+README_LANGUAGES = ("en", "de", "es", "fr")
+# The README's rows of routine sentences, by the intents each may reach ("how long
+# is left" is the massagers' question, answered for the routine while one runs).
+README_ROWS = {
+    "start": {"MassageRoutineStart"},
+    "on named devices": {"MassageRoutineStart"},
+    "your own routine": {"MassageRoutineStart"},
+    "the chosen routine": {"MassageRoutineStart"},
+    "confirm the gun step": {"MassageRoutineConfirm"},
+    "pause": {"MassageRoutinePause"},
+    "resume": {"MassageRoutineResume"},
+    "skip a step": {"MassageRoutineSkip"},
+    "stop": {"MassageRoutineStop"},
+    "time left, step": {"MassageRoutineStatus", "MassageTimeLeft"},
+}
+# How each language starts a routine by a name from the README's table of names.
+START_BY_NAME = {
+    "en": "start the {}",
+    "de": "starte {}",
+    "es": "inicia {}",
+    "fr": "lance {}",
+}
+
+
+def _readme_tables() -> list[list[list[str]]]:
+    """The tables of the README's "Routines by voice" section, as rows of cells."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("### Routines by voice\n", 1)[1].split("\n### ", 1)[0]
+    tables: list[list[list[str]]] = [[]]
+    for line in section.splitlines():
+        if not line.startswith("|"):
+            if tables[-1]:
+                tables.append([])
+            continue
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if not all(cell and set(cell) <= {"-"} for cell in cells):
+            tables[-1].append(cells)
+    return [table for table in tables if table]
+
+
+@pytest.mark.parametrize("language", README_LANGUAGES)
+async def test_readme_sentences_are_understood(
+    hass: HomeAssistant, language: str
+) -> None:
+    """Every routine sentence and name the README gives works as it says."""
+    sentences, names = _readme_tables()
+    column = sentences[0].index(
+        {"en": "English", "de": "Deutsch", "es": "Español", "fr": "Français"}[language]
+    )
+    assert {row[0] for row in sentences[1:]} == set(README_ROWS)
+    assert {row[0].strip("`") for row in names[1:]} == set(BUILT_IN_ROUTINES)
+    assert await async_setup_component(hass, "massage", {})
+    await _assist(hass)
+    for row in sentences[1:]:
+        for sentence in row[column].split("; "):
+            understood = await _understood(hass, sentence, language)
+            assert understood is not None, sentence
+            assert understood[0] in README_ROWS[row[0]], sentence
+    for row in names[1:]:
+        for name in row[column].split(", "):
+            sentence = START_BY_NAME[language].format(name)
+            assert (sentence, await _understood(hass, sentence, language)) == (
+                sentence,
+                ("MassageRoutineStart", {"routine": row[0].strip("`")}),
+            )
