@@ -156,15 +156,18 @@ SAY_ROUTINE_PAUSED_LEFT = "voice_routine_paused_left"
 SAY_ROUTINE_PAUSED_LEFT_MINUTE = "voice_routine_paused_left_minute"
 SAY_UNKNOWN_ROUTINE = "voice_unknown_routine"
 SAY_ROUTINE_NO_PART = "voice_routine_no_part"
-SAY_ROUTINE_NEEDS = {
-    DeviceKind.GUN: "voice_routine_needs_gun",
-    DeviceKind.FOOT_LEG: "voice_routine_needs_foot_leg",
+SAY_ROUTINE_NEEDS_GUN = "voice_routine_needs_gun"
+SAY_ROUTINE_NEEDS_FOOT_LEG = "voice_routine_needs_foot_leg"
+ROUTINE_NEEDS = {
+    DeviceKind.GUN: SAY_ROUTINE_NEEDS_GUN,
+    DeviceKind.FOOT_LEG: SAY_ROUTINE_NEEDS_FOOT_LEG,
 }
 SAY_CONFIRM_NEEDS_PERSON = "voice_confirm_needs_person"
 # What the routine player says when no routine runs, or nothing can be done.
 NO_ROUTINE = "routine_not_running"
 NOTHING_TO_SKIP = "nothing_to_skip"
 NOTHING_TO_CONFIRM = "nothing_to_confirm"
+PLAYER_REFUSALS = (NO_ROUTINE, NOTHING_TO_SKIP, NOTHING_TO_CONFIRM)
 
 # Refusals of the entities that voice words differently from an action's error.
 VOICE_REFUSALS = {"gun_needs_person": SAY_GUN_NEEDS_PERSON}
@@ -840,9 +843,7 @@ def _routine_devices(request: VoiceRequest, routine: Routine) -> dict[DeviceKind
         ]
         if not candidates:
             raise RefusalError(
-                phrases.say(
-                    SAY_ROUTINE_NEEDS[role], routine=phrases.routine(routine.id)
-                )
+                phrases.say(ROUTINE_NEEDS[role], routine=phrases.routine(routine.id))
             )
         if len(candidates) > 1 and (area_id := request.slot(SLOT_PREFERRED_AREA)):
             candidates = [m for m in candidates if m.area_id == area_id] or candidates
