@@ -12,12 +12,11 @@ import tempfile
 import time
 from unittest.mock import patch
 
-from aiohttp.resolver import ThreadedResolver
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import figures  # beside this script
-from homeassistant import loader, runner
+import harness  # beside this script
+from homeassistant import runner
 from homeassistant.components.fan.const import (
     ATTR_PERCENTAGE,
     DOMAIN as FAN_DOMAIN,
@@ -39,12 +38,10 @@ from homeassistant.core import (
     ServiceCall,
     callback,
 )
-from homeassistant.helpers import aiohttp_client, frame
-from homeassistant.util.async_ import get_scheduled_timer_handles
+from homeassistant.helpers import aiohttp_client
 from homeassistant.util.percentage import ranged_value_to_percentage
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
-    async_test_home_assistant,
 )
 
 from custom_components.massage.api import DeviceState, MassageClient
@@ -313,60 +310,6 @@ class _Results:
         self.floor: list[float] = []
 
 
-class _LoopbackResolver(ThreadedResolver):
-    """Stands in for Home Assistant's mDNS resolver, which needs zeroconf.
-
-    aiohttp never asks a resolver about an IP address such as 127.0.0.1, so the
-    figures are the same; the point is that no multicast socket gets opened.
-    """
-
-    async def real_close(self) -> None:
-        """Close the resolver when Home Assistant closes (as its own does)."""
-        await self.close()
-
-
-def _make_resolver(hass: HomeAssistant) -> _LoopbackResolver:
-    return _LoopbackResolver()
-
-
-@asynccontextmanager
-async def _home_assistant(config_dir: str) -> AsyncIterator[HomeAssistant]:
-    """Run a Home Assistant that loads custom integrations; stop it afterwards."""
-    with patch.object(aiohttp_client, "_async_make_resolver", _make_resolver):
-        async with _running_home_assistant(config_dir) as hass:
-            yield hass
-
-
-@asynccontextmanager
-async def _running_home_assistant(config_dir: str) -> AsyncIterator[HomeAssistant]:
-    """Start the test harness's Home Assistant, with custom integrations allowed."""
-    async with async_test_home_assistant(config_dir=config_dir) as hass:
-        frame.async_setup(hass)
-        # What the test harness's enable_custom_integrations fixture does.
-        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-        try:
-            yield hass
-        finally:
-            await hass.async_stop(force=True)
-
-
-async def _push_connected(coordinator: MassageCoordinator) -> None:
-    """Wait until the coordinator follows the device's push channel."""
-    connected: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    @callback
-    def _on_update() -> None:
-        if coordinator.push_connected and not connected.done():
-            connected.set_result(None)
-
-    unsubscribe = coordinator.async_add_listener(_on_update)
-    try:
-        if not coordinator.push_connected:
-            await asyncio.wait_for(connected, TIMEOUT)
-    finally:
-        unsubscribe()
-
-
 @asynccontextmanager
 async def _loaded_entry(
     hass: HomeAssistant, server: DeviceServer
@@ -384,7 +327,7 @@ async def _loaded_entry(
         await hass.async_block_till_done()
         if entry.state is not ConfigEntryState.LOADED:
             raise RuntimeError(f"the entry did not load: {entry.state}")
-        await _push_connected(entry.runtime_data.coordinator)
+        await harness.push_connected(entry.runtime_data.coordinator)
         if hass.states.get(ENTITY_ID) is None:
             raise RuntimeError(f"{ENTITY_ID} does not exist")
         yield entry
@@ -440,19 +383,7 @@ async def _measure_tapped(
     return results
 
 
-def _leftovers() -> list[str]:
-    """Describe the tasks and timers still pending on the running loop."""
-    loop = asyncio.get_running_loop()
-    tasks = asyncio.all_tasks(loop) - {asyncio.current_task(loop)}
-    timers = [
-        handle for handle in get_scheduled_timer_handles(loop) if not handle.cancelled()
-    ]
-    return [f"lingering task {task!r}" for task in tasks] + [
-        f"lingering timer {handle!r}" for handle in timers
-    ]
-
-
-async def main(samples: int, warmup: int) -> int:
+async def main(samples: int, warmup: int, results_dir: Path) -> int:
     """Measure against one emulated foot and leg massager; print the figures."""
     device = EmulatedDevice(
         foot_leg_profile(device_id=DEVICE_ID), minute_seconds=MINUTE_SECONDS
@@ -461,12 +392,12 @@ async def main(samples: int, warmup: int) -> int:
     await server.start()
     try:
         with tempfile.TemporaryDirectory(prefix="massage-bench-") as config_dir:
-            async with _home_assistant(config_dir) as hass:
+            async with harness.home_assistant(config_dir) as hass:
                 results = await _measure(hass, server, samples, warmup)
     finally:
         await server.stop()
         device.close()
-    leftovers = _leftovers()
+    leftovers = harness.leftovers()
 
     print(
         f"samples: {samples} each (after {warmup} warm-up), one of each per round, "
@@ -478,6 +409,26 @@ async def main(samples: int, warmup: int) -> int:
     print(figures.line("(3b) floor: HA action writing one state", results.floor))
     print(figures.ratio("ratio (1) / (3a)", results.action, results.raw))
     print(figures.ratio("ratio (1) / (3b)", results.action, results.floor))
+    figures.save(
+        results_dir,
+        "entity_latency",
+        {
+            "samples": samples,
+            "warmup": warmup,
+            "figures": {
+                "action": figures.latency(
+                    "HA action -> device (fan.set_percentage)", results.action
+                ),
+                "push": figures.latency("device change -> HA state", results.push),
+                "client_floor": figures.latency(
+                    "floor: MassageClient.update()", results.raw
+                ),
+                "action_floor": figures.latency(
+                    "floor: HA action writing one state", results.floor
+                ),
+            },
+        },
+    )
     for leftover in leftovers:
         print(leftover, file=sys.stderr)
     return 1 if leftovers else 0
@@ -489,7 +440,7 @@ if __name__ == "__main__":
     # The event loop Home Assistant runs on: its executor and exception handler.
     sys.exit(
         asyncio.run(
-            main(arguments.samples, arguments.warmup),
+            main(arguments.samples, arguments.warmup, arguments.results),
             loop_factory=runner.create_event_loop,
         )
     )

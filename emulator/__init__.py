@@ -1,5 +1,5 @@
 """
-Emulated massage devices that speak the Massage Local API v1, for tests and demos.
+Emulated massage devices that speak the Massage Local API (1.1, or 1.0), for tests.
 
     device = EmulatedDevice(gun_profile(), minute_seconds=0.05)
     async with DeviceServer(device, token="secret") as server:

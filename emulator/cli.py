@@ -12,10 +12,11 @@ import signal
 import sys
 from typing import TextIO
 
+from .control import ControlServer
 from .device import EmulatedDevice
 from .faults import Faults
 from .profiles import DeviceProfile, foot_leg_profile, gun_profile
-from .server import DeviceServer
+from .server import PROTOCOLS, DeviceServer, Protocol
 
 _MAX_PORT = 65535
 
@@ -28,6 +29,7 @@ class EmulatorOptions:
     foot_legs: int = 1
     base_port: int = 8765
     token: str | None = None
+    protocol: Protocol = "1.1"
     minute_seconds: float = 60.0
     heat_cutoff: bool = True
     battery: int = 100
@@ -40,8 +42,13 @@ class EmulatorOptions:
     wrong_types: bool = False
     server_error: int | None = None
     silent_websocket: bool = False
+    oversized_body: bool = False
+    endless_body: bool = False
+    oversized_push: bool = False
+    huge_name: bool = False
     drop_websockets_every: float | None = None
     zeroconf: bool = False
+    control_port: int | None = None
     json_lines: bool = False
     verbose: bool = False
 
@@ -93,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m emulator",
         description=(
-            "Run emulated massage devices speaking the Massage Local API v1 on "
+            "Run emulated massage devices speaking the Massage Local API v1.1 on "
             "127.0.0.1, one per port, until SIGINT or SIGTERM."
         ),
     )
@@ -122,7 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="port of the first device, the others follow; 0 picks free ports "
         "(default 8765)",
     )
-    devices.add_argument("--token", help="require this bearer token on every request")
+    devices.add_argument(
+        "--token",
+        help="require this token on every request (Digest in 1.1, bearer in 1.0)",
+    )
+    devices.add_argument(
+        "--protocol",
+        choices=PROTOCOLS,
+        default="1.1",
+        help="the protocol version the devices speak; 1.0 takes a bearer token "
+        "(default 1.1)",
+    )
     devices.add_argument(
         "--minute-seconds",
         type=_positive_seconds,
@@ -195,6 +212,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="push connections send no pings, pongs or messages",
     )
     faults.add_argument(
+        "--oversized-body",
+        action="store_true",
+        help="info and state bodies far larger than the protocol allows",
+    )
+    faults.add_argument(
+        "--endless-body",
+        action="store_true",
+        help="info and state bodies that never end",
+    )
+    faults.add_argument(
+        "--oversized-push",
+        action="store_true",
+        help="pushed messages larger than the protocol allows",
+    )
+    faults.add_argument(
+        "--huge-name",
+        action="store_true",
+        help="a device name of 10,000 characters, control characters included",
+    )
+    faults.add_argument(
         "--drop-websockets-every",
         type=_positive_seconds,
         metavar="S",
@@ -206,6 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="announce the devices as _massage._tcp.local. (mDNS multicast on the "
         "loopback interface only; off by default and never used by the tests)",
+    )
+    output.add_argument(
+        "--control-port",
+        type=_port,
+        metavar="PORT",
+        help="switch faults while running, over HTTP on 127.0.0.1:PORT (0 picks a "
+        "free port; see emulator/control.py)",
     )
     output.add_argument(
         "--json",
@@ -265,12 +309,17 @@ def build_servers(options: EmulatorOptions) -> list[DeviceServer]:
             wrong_types=options.wrong_types,
             server_error=options.server_error,
             silent_websocket=options.silent_websocket,
+            oversized_body=options.oversized_body,
+            endless_body=options.endless_body,
+            oversized_push=options.oversized_push,
+            huge_name=options.huge_name,
         )
         servers.append(
             DeviceServer(
                 device,
                 port=options.base_port + index if options.base_port else 0,
                 token=options.token,
+                protocol=options.protocol,
                 heartbeat=options.heartbeat,
                 faults=faults,
             )
@@ -291,9 +340,50 @@ def describe(server: DeviceServer, *, as_json: bool = False) -> str:
                 "url": server.url,
                 "port": server.port,
                 "auth": server.token is not None,
+                "protocol": server.protocol,
             }
         )
     return f"{profile.kind:<8} {profile.device_id:<14} {server.url}  {profile.name}"
+
+
+def _control_for(
+    options: EmulatorOptions, servers: list[DeviceServer]
+) -> ControlServer | None:
+    """Return the control endpoint the options ask for, not started, or None."""
+    if options.control_port is None:
+        return None
+    return ControlServer(servers, port=options.control_port)
+
+
+async def _start_control(control: ControlServer | None) -> bool:
+    """Start the control endpoint if any; say why not and return False if it fails."""
+    if control is None:
+        return True
+    try:
+        await control.start()
+    except OSError as error:
+        sys.stderr.write(f"error: cannot start the control endpoint: {error}\n")
+        return False
+    return True
+
+
+async def _stop_control(control: ControlServer | None) -> None:
+    if control is not None:
+        await control.stop()
+
+
+def _ready_lines(
+    servers: list[DeviceServer], control: ControlServer | None, *, as_json: bool
+) -> list[str]:
+    """Return the lines printed once running: each device, then the control URL."""
+    lines = [describe(server, as_json=as_json) for server in servers]
+    if control is not None:
+        lines.append(
+            json.dumps({"control": control.url})
+            if as_json
+            else f"{'control':<23} {control.url}/devices  (PATCH /devices/ID: faults)"
+        )
+    return [line + "\n" for line in lines]
 
 
 def _stop_on_signals(stop: asyncio.Event) -> Callable[[], None]:
@@ -386,6 +476,7 @@ async def run(
     started: list[DeviceServer] = []
     chores: list[asyncio.Task[None]] = []
     advertiser = None
+    control = _control_for(options, servers)
     try:
         if (started_servers := await _start_all(servers)) is None:
             return 1
@@ -395,8 +486,9 @@ async def run(
 
             advertiser = ZeroconfAdvertiser(servers)
             await advertiser.start()
-        for server in servers:
-            output.write(describe(server, as_json=options.json_lines) + "\n")
+        if not await _start_control(control):
+            return 1
+        output.writelines(_ready_lines(servers, control, as_json=options.json_lines))
         output.flush()
         chores = _start_chores(options, servers)
         await stop.wait()
@@ -407,6 +499,7 @@ async def run(
         await asyncio.gather(*chores, return_exceptions=True)
         if advertiser is not None:
             await advertiser.stop()
+        await _stop_control(control)
         for server in started:
             await server.stop()
         for server in servers:

@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 from unittest.mock import patch
 
-from .profiles import API_VERSION
+from .profiles import API_MINOR, API_VERSION
 from .server import LOCALHOST
 
 if TYPE_CHECKING:
@@ -79,18 +79,21 @@ def service_info(server: DeviceServer) -> ServiceInfo:
     from zeroconf.asyncio import AsyncServiceInfo  # noqa: PLC0415
 
     profile = server.device.profile
+    properties = {
+        "id": profile.device_id,
+        "kind": profile.kind,
+        "model": profile.model,
+        "api": str(API_VERSION),
+        "auth": "1" if server.token else "0",
+    }
+    if server.protocol != "1.0":
+        properties["minor"] = str(API_MINOR)
     return AsyncServiceInfo(
         SERVICE_TYPE,
         f"{profile.device_id}.{SERVICE_TYPE}",
         addresses=[socket.inet_aton(LOCALHOST)],
         port=server.port,
-        properties={
-            "id": profile.device_id,
-            "kind": profile.kind,
-            "model": profile.model,
-            "api": str(API_VERSION),
-            "auth": "1" if server.token else "0",
-        },
+        properties=properties,
         server=f"{profile.device_id}.local.",
     )
 

@@ -36,6 +36,13 @@ class Faults:
     - `push_flood`: while the device runs, its force sensor reads a new value this
       many times a second, each pushed as the protocol says (a device with a
       force sensor only).
+    - `oversized_body`: info and state bodies carry padding far beyond what the
+      protocol allows, with a Content-Length that says so.
+    - `endless_body`: info and state bodies never end: chunked, without a length,
+      until the client gives up.
+    - `oversized_push`: pushed state messages carry padding beyond the limit.
+    - `huge_name`: the info's name is 10,000 characters, control characters
+      included.
     """
 
     latency: float = 0.0
@@ -49,6 +56,10 @@ class Faults:
     impostor_id: str | None = None
     reported_time: str | None = None
     push_flood: int = 0
+    oversized_body: bool = False
+    endless_body: bool = False
+    oversized_push: bool = False
+    huge_name: bool = False
     _watchers: list[FaultWatcher] = field(
         default_factory=list, init=False, repr=False, compare=False
     )

@@ -10,6 +10,7 @@ type DeviceKind = Literal["gun", "foot_leg"]
 
 MANUFACTURER = "Massage Open Hardware"
 API_VERSION = 1
+API_MINOR = 1
 
 # Device ids use a prefix without the underscore, as in `footleg-4f2a91`.
 _ID_PREFIX: dict[DeviceKind, str] = {"gun": "gun", "foot_leg": "footleg"}
@@ -39,6 +40,7 @@ class DeviceProfile:
     battery: bool
     force_sensor: bool
     attachments: tuple[str, ...]
+    level_names: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         """Reject a profile that breaks the protocol's rules for capabilities."""
@@ -62,12 +64,14 @@ class DeviceProfile:
             problems.append("heat_cutoff_minutes needs a heater and must be >= 1")
         if not self.timer_options or min(self.timer_options) < 1:
             problems.append("timer_options must be a non-empty list of minutes >= 1")
+        if self.level_names is not None and len(self.level_names) != self.levels:
+            problems.append("level_names needs one name per level")
         if problems:
             raise ValueError("; ".join(problems))
 
     def info(self) -> dict[str, Any]:
-        """Return the body of `GET /api/v1/info`."""
-        return {
+        """Return the body of `GET /api/v1/info`, as protocol 1.1 has it."""
+        info: dict[str, Any] = {
             "id": self.device_id,
             "kind": self.kind,
             "name": self.name,
@@ -75,6 +79,7 @@ class DeviceProfile:
             "model": self.model,
             "firmware": self.firmware,
             "api_version": API_VERSION,
+            "api_minor": API_MINOR,
             "capabilities": {
                 "levels": self.levels,
                 "strokes_per_minute": (
@@ -91,6 +96,9 @@ class DeviceProfile:
                 "attachments": list(self.attachments),
             },
         }
+        if self.level_names is not None:
+            info["capabilities"]["level_names"] = list(self.level_names)
+        return info
 
 
 def gun_profile(
@@ -142,4 +150,5 @@ def foot_leg_profile(
         battery=False,
         force_sensor=False,
         attachments=(),
+        level_names=("Low", "Medium", "High"),
     )

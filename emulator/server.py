@@ -11,15 +11,26 @@ import json
 import logging
 import math
 import socket
+import time
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from aiohttp import WSCloseCode, WSMsgType, hdrs, web
 from aiohttp.typedefs import Handler
 
+from .auth import (
+    NONCE_LIFETIME,
+    TICKET_LIFETIME,
+    Clock,
+    Denied,
+    DigestAuthority,
+    Grant,
+    Tickets,
+)
 from .device import DeviceState, EmulatedDevice
 from .errors import ApiError, ErrorCode
 from .faults import Faults
+from .status_page import render_status_page
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -37,6 +48,16 @@ _ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tf'
 # cycling through this many readings (tenths of a newton).
 _FLOOD_TICK = 0.01
 _FLOOD_READINGS = 1000
+
+type Protocol = Literal["1.0", "1.1"]
+PROTOCOLS: tuple[Protocol, ...] = ("1.0", "1.1")
+# Fields of the info body that protocol 1.0 did not have.
+_FIELDS_SINCE_1_1 = ("api_minor",)
+_CAPABILITIES_SINCE_1_1 = ("level_names",)
+# Sizes the faults send: far beyond the 16 KiB a client takes.
+OVERSIZE_BYTES = 256 * 1024
+HUGE_NAME = ("Massage\x07\n\u202e" + " Gun" * 2500)[:10_000]
+_ENDLESS_CHUNK = b"x" * 4096
 
 
 @dataclass(eq=False, slots=True)
@@ -97,6 +118,10 @@ class DeviceServer:
     `port=0` picks a free port; after `start()`, `port` and `url` tell which. The
     token and the faults can be changed while the server runs. `stop()` closes
     every connection; `start()` again listens on the same port.
+
+    `protocol="1.1"` (the default) authenticates with Digest and push tickets;
+    `"1.0"` is a device of the first version, which takes a bearer token and
+    reports none of 1.1's fields. `clock` times nonces and tickets.
     """
 
     def __init__(
@@ -108,14 +133,23 @@ class DeviceServer:
         token: str | None = None,
         heartbeat: float = 5.0,
         faults: Faults | None = None,
+        protocol: Protocol = "1.1",
+        nonce_lifetime: float = NONCE_LIFETIME,
+        ticket_lifetime: float = TICKET_LIFETIME,
+        clock: Clock = time.monotonic,
     ) -> None:
         """Prepare a server; nothing listens until `start()`."""
         if not (math.isfinite(heartbeat) and heartbeat > 0):
             raise ValueError("heartbeat must be a positive number of seconds")
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"protocol must be one of {PROTOCOLS}")
         self.device = device
         self.faults = Faults() if faults is None else faults
         # Checked on every request, so a change applies to the next one.
         self.token = token
+        self.protocol: Protocol = protocol
+        self.digest = DigestAuthority(clock=clock, nonce_lifetime=nonce_lifetime)
+        self.tickets = Tickets(clock=clock, lifetime=ticket_lifetime)
         self.heartbeat = heartbeat
         self._host = host
         self._port = port
@@ -161,10 +195,13 @@ class DeviceServer:
             raise RuntimeError("the server is already running")
         self._stopping.clear()
         app = web.Application(middlewares=[self._middleware])
+        app.router.add_get("/", self._status_page)
         app.router.add_get(f"{API_PREFIX}/info", self._get_info)
         app.router.add_get(f"{API_PREFIX}/state", self._get_state)
         app.router.add_patch(f"{API_PREFIX}/state", self._patch_state)
         app.router.add_get(f"{API_PREFIX}/ws", self._push_channel)
+        if self.protocol != "1.0":
+            app.router.add_post(f"{API_PREFIX}/ws/ticket", self._post_ticket)
         runner = web.AppRunner(
             app,
             handle_signals=False,
@@ -310,10 +347,34 @@ class DeviceServer:
     async def _middleware(
         self, request: web.Request, handler: Handler
     ) -> web.StreamResponse:
-        """Apply latency, authentication and faults; turn errors into error bodies."""
+        """Apply latency, authentication and faults; turn errors into error bodies.
+
+        An authenticated 1.1 answer carries `Authentication-Info` over its body.
+        """
         await self._delay()
-        if (refusal := self._refusal(request)) is not None:
-            return self._error_response(refusal)
+        if request.path == "/":
+            # The status page is public; it shows the state only without a token.
+            return await self._answer(request, handler)
+        try:
+            grant = await self._authenticate(request)
+        except Denied as denial:
+            _LOGGER.debug("Refused %s %s: %s", request.method, request.path, denial)
+            return self._unauthorized(stale=denial.stale)
+        if (status := self.faults.server_error) is not None:
+            response: web.StreamResponse = self._error_response(
+                self._server_error(status)
+            )
+        else:
+            response = await self._answer(request, handler)
+        if grant is not None and isinstance(response, web.Response):
+            body = response.body if isinstance(response.body, bytes) else b""
+            response.headers[hdrs.AUTHENTICATION_INFO] = grant.authentication_info(body)
+        return response
+
+    async def _answer(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Run the handler; turn what it raises into the protocol's error bodies."""
         try:
             return await handler(request)
         except ApiError as error:
@@ -327,23 +388,48 @@ class DeviceServer:
             _LOGGER.exception("Unexpected error answering %s", request.path)
             return self._error_response(ApiError(ErrorCode.INTERNAL, "internal error"))
 
-    def _authorized(self, request: web.Request) -> bool:
-        if self.token is None:
-            return True
-        scheme, _, credentials = request.headers.get(hdrs.AUTHORIZATION, "").partition(
-            " "
-        )
-        return scheme.lower() == "bearer" and hmac.compare_digest(
-            credentials.strip().encode(), self.token.encode()
+    async def _authenticate(self, request: web.Request) -> Grant | None:
+        """Check a request's credentials; the grant signs the answer (1.1 only).
+
+        Raises Denied for a request that needs credentials it lacks. The push
+        channel of a 1.1 device takes a ticket instead.
+        """
+        token = self.token
+        if token is None:
+            return None
+        if self.protocol == "1.0":
+            scheme, _, credentials = request.headers.get(
+                hdrs.AUTHORIZATION, ""
+            ).partition(" ")
+            if scheme.lower() == "bearer" and hmac.compare_digest(
+                credentials.strip().encode(), token.encode()
+            ):
+                return None
+            raise Denied("no valid bearer token")
+        if request.path == f"{API_PREFIX}/ws":
+            if self.tickets.redeem(request.query.get("ticket")):
+                return None
+            raise Denied("no valid ticket")
+        return self.digest.check(
+            token,
+            request.headers.get(hdrs.AUTHORIZATION, ""),
+            method=request.method,
+            uri=request.raw_path,
+            body=await request.read(),
         )
 
-    def _refusal(self, request: web.Request) -> ApiError | None:
-        """Return the error for a request refused before it reaches a handler."""
-        if not self._authorized(request):
-            return ApiError(ErrorCode.UNAUTHORIZED, "a valid bearer token is required")
-        if (status := self.faults.server_error) is not None:
-            return self._server_error(status)
-        return None
+    def _unauthorized(self, *, stale: bool) -> web.Response:
+        """Return the 401 answer, with the challenge of the device's protocol."""
+        challenge = (
+            'Bearer realm="massage"'
+            if self.protocol == "1.0"
+            else self.digest.challenge(stale=stale)
+        )
+        response = self._error_response(
+            ApiError(ErrorCode.UNAUTHORIZED, "authentication is required")
+        )
+        response.headers[hdrs.WWW_AUTHENTICATE] = challenge
+        return response
 
     def _server_error(self, status: int) -> ApiError:
         if status == web.HTTPServiceUnavailable.status_code:
@@ -354,16 +440,35 @@ class DeviceServer:
             )
         return ApiError(ErrorCode.INTERNAL, "the device failed", status=status)
 
-    async def _get_info(self, request: web.Request) -> web.Response:
+    async def _get_info(self, request: web.Request) -> web.StreamResponse:
         info = self.device.info()
+        if self.protocol == "1.0":
+            for key in _FIELDS_SINCE_1_1:
+                info.pop(key, None)
+            for key in _CAPABILITIES_SINCE_1_1:
+                info["capabilities"].pop(key, None)
+        if self.faults.huge_name:
+            info["name"] = HUGE_NAME
         if (impostor := self.faults.impostor_id) is not None:
-            info = {**info, "id": impostor}
-        return self._json_response(self._typed(info))
+            info["id"] = impostor
+        return await self._body_response(request, self._typed(info))
 
-    async def _get_state(self, request: web.Request) -> web.Response:
-        return self._json_response(self._state_body(self.device.state))
+    async def _get_state(self, request: web.Request) -> web.StreamResponse:
+        return await self._body_response(request, self._state_body(self.device.state))
 
-    async def _patch_state(self, request: web.Request) -> web.Response:
+    async def _post_ticket(self, request: web.Request) -> web.Response:
+        return self._json_response(
+            {"ticket": self.tickets.issue(), "expires_in": self.tickets.lifetime}
+        )
+
+    async def _status_page(self, request: web.Request) -> web.Response:
+        state = None if self.token is not None else self.device.state.as_json()
+        return web.Response(
+            text=render_status_page(self.device.info(), state, self.protocol),
+            content_type="text/html",
+        )
+
+    async def _patch_state(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         try:
             changes = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
@@ -378,12 +483,34 @@ class DeviceServer:
                 if not _is_stop(name, value)
             }
         state = self.device.write(changes)
-        return self._json_response(self._state_body(state))
+        return await self._body_response(request, self._state_body(state))
 
     async def _delay(self) -> None:
         if (latency := self.faults.latency) > 0 and not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), latency)
+
+    async def _body_response(
+        self, request: web.Request, payload: dict[str, Any]
+    ) -> web.StreamResponse:
+        """Return an info or state answer, as large or endless as the faults ask."""
+        if self.faults.endless_body:
+            return await self._endless(request)
+        if self.faults.oversized_body:
+            payload = {**payload, "padding": "x" * OVERSIZE_BYTES}
+        return self._json_response(payload)
+
+    async def _endless(self, request: web.Request) -> web.StreamResponse:
+        """Stream a body that never ends, until the client leaves or we stop."""
+        response = web.StreamResponse(headers={hdrs.CONTENT_TYPE: "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        await response.write(b'{"padding": "')
+        with contextlib.suppress(ConnectionError):
+            while not self._stopping.is_set():
+                await response.write(_ENDLESS_CHUNK)
+                await asyncio.sleep(0)
+        return response
 
     def _typed(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Apply the wrong-types fault to an info or state body."""
@@ -420,8 +547,6 @@ class DeviceServer:
 
     def _error_response(self, error: ApiError) -> web.Response:
         headers: dict[str, str] = {}
-        if error.code is ErrorCode.UNAUTHORIZED:
-            headers[hdrs.WWW_AUTHENTICATE] = 'Bearer realm="massage"'
         if error.retry_after is not None:
             headers[hdrs.RETRY_AFTER] = str(error.retry_after)
         return self._json_response(error.body(), status=error.status, headers=headers)
@@ -485,7 +610,12 @@ class DeviceServer:
             await self._delay()
             if self.faults.silent_websocket:
                 continue
-            message = {"type": "state", "state": self._state_body(state)}
+            message: dict[str, Any] = {
+                "type": "state",
+                "state": self._state_body(state),
+            }
+            if self.faults.oversized_push:
+                message["padding"] = "x" * OVERSIZE_BYTES
             try:
                 await connection.ws.send_str(self._render(message))
             except ConnectionError:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from custom_components.massage.coordinator import REJECTION_REASONS
+from custom_components.massage.drivers.entities import ROLES as ENTITY_ROLES
 from custom_components.massage.issues import Issue
 
 INTEGRATION_DIR = Path(__file__).parent.parent / "custom_components" / "massage"
@@ -84,6 +85,32 @@ def test_no_empty_strings(path: Path) -> None:
         assert text.strip(), key
 
 
+def _check_selector_key(value: ast.expr, selectors: dict[str, Any]) -> None:
+    """Check a form's choices: under "selector", one per role for its means."""
+    if isinstance(value, ast.Constant):
+        assert value.value in selectors, value.value
+    else:
+        assert ast.unparse(value) == "f'{role}_means'"
+        for role in ENTITY_ROLES:
+            assert f"{role}_means" in selectors, role
+
+
+def _check_issue_key(path: Path, value: ast.expr, issues: dict[str, Any]) -> None:
+    """A repair issue's text lives under "issues".
+
+    The entry's own issues are the values of `Issue`, checked below; the entities
+    driver has one issue per role that can lose its entity.
+    """
+    if isinstance(value, ast.Constant):
+        assert value.value in issues, value.value
+    elif isinstance(value, ast.Name):
+        assert (value.id, path.name) == ("issue", "issues.py"), ast.unparse(value)
+    else:
+        assert ast.unparse(value) == "f'missing_entity_{role}'"
+        for role in ENTITY_ROLES:
+            assert f"missing_entity_{role}" in issues, role
+
+
 @pytest.mark.parametrize(
     "path", SOURCES, ids=lambda path: str(path.relative_to(INTEGRATION_DIR))
 )
@@ -94,14 +121,19 @@ def test_translation_keys_in_code_exist(path: Path, english: dict[str, Any]) -> 
             # An entity description's key lives under its platform, named as the module.
             assert isinstance(value, ast.Constant), ast.unparse(value)
             assert value.value in english["entity"][path.stem], value.value
+        elif called == "async_create_issue":
+            _check_issue_key(path, value, english["issues"])
+        elif called == "DeviceInfo":
+            # A device's translated name, as the routine player's.
+            assert isinstance(value, ast.Constant), ast.unparse(value)
+            assert "name" in english["device"][value.value], value.value
+        elif called == "SelectSelectorConfig":
+            _check_selector_key(value, english["selector"])
         elif isinstance(value, ast.Constant):
             assert value.value in exceptions, value.value
         elif isinstance(value, ast.Name) and value.id == "translation_key":
             # errors.translated() passes on the key its callers name; checked there.
             assert path.name == "errors.py", path
-        elif called == "async_create_issue":
-            # Each repair issue's key is an Issue value, checked below.
-            assert path.name == "issues.py", path
         else:
             # The one computed key: f"command_{reason}" for a rejected command.
             assert ast.unparse(value).startswith("f'command_{"), ast.unparse(value)
@@ -110,7 +142,8 @@ def test_translation_keys_in_code_exist(path: Path, english: dict[str, Any]) -> 
 
 
 def test_repair_issues_are_translated(english: dict[str, Any]) -> None:
-    assert {str(issue) for issue in Issue} == set(english["issues"])
+    entities_issues = {f"missing_entity_{role}" for role in ENTITY_ROLES}
+    assert {str(issue) for issue in Issue} | entities_issues == set(english["issues"])
 
 
 def test_code_uses_translation_keys() -> None:

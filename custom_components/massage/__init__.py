@@ -18,10 +18,18 @@ from .const import (
 )
 from .coordinator import MassageCoordinator
 from .data import MassageConfigEntry, MassageRuntimeData
-from .drivers import create_driver
+from .drivers import async_remove_driver_issues, create_driver
 from .issues import async_clear_issues
+from .routines import (
+    async_offer_routine_player,
+    async_remember_player_removed,
+    async_setup_player_entry,
+    async_unload_player_entry,
+    is_routine_player,
+)
 from .safety import SafetyCaps, SafetyGuard
 from .services import async_setup_services
+from .voice import async_setup_voice
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -35,13 +43,16 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions, once for all devices."""
+    """Register the integration's actions and voice intents, once for all devices."""
     async_setup_services(hass)
+    await async_setup_voice(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> bool:
     """Connect to one device and set up its entities."""
+    if is_routine_player(entry):  # the routine player is an entry of its own
+        return await async_setup_player_entry(hass, entry)
     coordinator = MassageCoordinator(hass, entry, create_driver(hass, entry))
     await coordinator.async_config_entry_first_refresh()
 
@@ -57,6 +68,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> b
     safety.start(SafetyGuard.async_take_parked(hass, coordinator.info.id))
     coordinator.start_push()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_offer_routine_player(hass)
     return True
 
 
@@ -67,6 +79,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> 
     set-up to adopt, guarded meanwhile. Disabling the entry or Home Assistant
     stopping stops the device; removal does, in async_remove_entry.
     """
+    if is_routine_player(entry):
+        return await async_unload_player_entry(hass, entry)
     if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         return False
     safety = entry.runtime_data.safety
@@ -78,9 +92,16 @@ async def async_unload_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> None:
-    """Stop a session the entry parked, and take its repair issues away."""
+    """Stop a session the entry parked, and take its repair issues away.
+
+    A removed routine player is remembered, so that it is not added back unasked.
+    """
+    if is_routine_player(entry):
+        await async_remember_player_removed(hass)
+        return
     if entry.unique_id is not None and (
         parked := SafetyGuard.async_take_parked(hass, entry.unique_id)
     ):
         await parked.async_shutdown()
     async_clear_issues(hass, entry)
+    async_remove_driver_issues(hass, entry)

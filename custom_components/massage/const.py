@@ -14,6 +14,9 @@ DEFAULT_PORT: Final = 80
 CONF_SESSION_CAP: Final = "session_cap_minutes"
 CONF_HEAT_CAP: Final = "heat_cap_minutes"
 CONF_DEFAULT_TIMER: Final = "default_timer_minutes"
+# Learned from the device: it authenticates with Digest (protocol 1.1), so a
+# request for the token in the clear is refused as a downgrade.
+CONF_REQUIRE_DIGEST: Final = "require_digest"
 
 # Caps the integration enforces on its own, whatever the firmware allows.
 DEFAULT_SESSION_CAP: Final = 30

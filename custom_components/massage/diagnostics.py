@@ -10,6 +10,8 @@ from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant
 
 from .data import MassageConfigEntry
+from .routines import is_routine_player
+from .routines.diagnostics import routine_player_diagnostics
 
 TO_REDACT = {CONF_TOKEN}
 
@@ -18,6 +20,8 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: MassageConfigEntry
 ) -> dict[str, Any]:
     """Return what support needs to see of one device."""
+    if is_routine_player(entry):  # the routine player's, apart from the massagers'
+        return routine_player_diagnostics(entry.runtime_data)
     coordinator = entry.runtime_data.coordinator
     safety = entry.runtime_data.safety
     return {

@@ -12,6 +12,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Capabilities, DeviceKind
+from .consent import is_person_request
 from .const import CONF_DEFAULT_TIMER, DOMAIN
 from .coordinator import MassageCoordinator
 from .drivers import StateUpdate
@@ -87,10 +88,10 @@ class MassageEntity(CoordinatorEntity[MassageCoordinator]):
         """Whether the caller may start the device.
 
         A handheld gun starts only when a person asked for it: a dashboard, the
-        app or a signed-in voice assistant, never an automation on its own.
+        app or a voice request, never an automation on its own.
         """
-        return self.coordinator.info.kind is not DeviceKind.GUN or (
-            self._context is not None and self._context.user_id is not None
+        return self.coordinator.info.kind is not DeviceKind.GUN or is_person_request(
+            self.hass, self._context
         )
 
     async def async_send(self, update: StateUpdate) -> None:

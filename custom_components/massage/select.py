@@ -1,4 +1,4 @@
-"""Select entities: attachment head, auto-off timer and heat level."""
+"""Select entities: attachment head, auto-off timer, heat level and named levels."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from .coordinator import MassageCoordinator
 from .data import MassageConfigEntry
 from .drivers import StateUpdate
 from .entity import MassageEntity, entities_for
+from .routines import is_routine_player
+from .routines.select import routine_player_selects
 
 PARALLEL_UPDATES = 1
 
@@ -33,6 +35,22 @@ def heat_options(capabilities: Capabilities) -> list[str]:
         str(step) for step in range(1, capabilities.heat_levels + 1)
     )
     return [HEAT_OFF, *steps]
+
+
+# Level names that have translations; a device's other names are shown as it
+# spells them.
+TRANSLATED_LEVEL_NAMES = frozenset({"low", "medium", "high"})
+
+
+def intensity_options(capabilities: Capabilities) -> list[str]:
+    """Return the named levels, lowest first: translation keys where known."""
+    names = capabilities.level_names or ()
+    options = [
+        key if (key := name.casefold()) in TRANSLATED_LEVEL_NAMES else name
+        for name in names
+    ]
+    # "Low" and "low" from one device would collide; its own names do not.
+    return options if len(set(options)) == len(options) else list(names)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +83,16 @@ SELECTS: tuple[MassageSelectEntityDescription, ...] = (
         update_fn=lambda option, _caps: StateUpdate(timer=int(option)),
     ),
     MassageSelectEntityDescription(
+        key="intensity",
+        translation_key="intensity",
+        exists_fn=lambda caps: caps.level_names is not None,
+        options_fn=intensity_options,
+        current_fn=lambda state, caps: intensity_options(caps)[state.level - 1],
+        update_fn=lambda option, caps: StateUpdate(
+            level=intensity_options(caps).index(option) + 1
+        ),
+    ),
+    MassageSelectEntityDescription(
         key="heat_level",
         translation_key="heat_level",
         exists_fn=lambda caps: caps.heat_levels > 1,
@@ -83,6 +111,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the selects this device has."""
+    if is_routine_player(entry):  # the routine player's, apart from the massagers'
+        async_add_entities(routine_player_selects(entry.runtime_data))
+        return
     async_add_entities(
         entities_for(entry.runtime_data.coordinator, SELECTS, MassageSelect)
     )

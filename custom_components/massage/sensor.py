@@ -21,6 +21,8 @@ from homeassistant.helpers.typing import StateType
 from .api import Capabilities, DeviceState
 from .data import MassageConfigEntry
 from .entity import MassageEntity, entities_for
+from .routines import is_routine_player
+from .routines.sensor import routine_player_sensors
 from .safety import SafetyGuard
 
 # Read-only: the coordinator does all the fetching.
@@ -98,6 +100,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors this device has."""
+    if is_routine_player(entry):  # the routine player's, apart from the massagers'
+        async_add_entities(routine_player_sensors(entry.runtime_data))
+        return
     async_add_entities(
         entities_for(entry.runtime_data.coordinator, SENSORS, MassageSensor)
     )

@@ -1,13 +1,20 @@
 """
-The demo: Home Assistant with two emulated massagers and a ready dashboard.
+The demo: Home Assistant with three massagers and a ready dashboard.
+
+Two are emulated devices that speak the Massage Local API; the third is built
+from input helpers, as a massager on a smart plug is (`from_entities`).
 
 `script/develop` runs it (`python script/demo --help`); the browser test in
 `tests/browser/` and `script/screenshots.py` start or drive the very same code.
 
 - `config` writes the configuration directory (`config/` at the repo root).
-- `devices` runs the emulated gun and foot and leg massager on 127.0.0.1.
+- `devices` runs the emulated gun and foot and leg massager on 127.0.0.1, each in
+  a process of its own (`emulated`), started as `children` that never outlive it.
 - `api` talks to Home Assistant's own REST API: onboarding, login, config flows.
-- `runner` puts it together and stops everything cleanly.
+- `from_entities` creates the input helpers and builds the third massager.
+- `runner` puts it together and stops everything cleanly; `running` tells other
+  commands where the running demo's devices are.
+- `commands` are `script/develop kill`, `start` and `fault` on a running demo.
 - `browser` launches Debian's Chromium through Playwright and logs in.
 """
 

@@ -211,36 +211,42 @@ class HomeAssistantApi:
         return {entry["entry_id"]: entry for entry in entries}
 
     async def run_flow(
-        self, handler: str, user_input: dict[str, Any], entry_id: str | None = None
+        self, handler: str, *answers: dict[str, Any], entry_id: str | None = None
     ) -> dict[str, Any]:
         """
-        Start a config flow and answer its first form with `user_input`.
+        Start a config flow and answer its steps in turn, a menu as a form.
 
         With `entry_id`, the flow is the entry's reconfigure flow. Returns the
-        final result (create_entry or abort); a form shown again is an error.
+        final result (create_entry or abort); a step that shows errors, or a flow
+        that wants more answers than given, is an error.
         """
         start: dict[str, Any] = {"handler": handler, "show_advanced_options": False}
         if entry_id is not None:
             start["entry_id"] = entry_id
-        form = await self._request(
+        result = await self._request(
             "POST", "/api/config/config_entries/flow", json=start
         )
-        if form["type"] != "form":
-            return dict(form)
-        result = await self._request(
-            "POST",
-            f"/api/config/config_entries/flow/{form['flow_id']}",
-            json=user_input,
-        )
-        if result["type"] == "form":
-            await self._request(
-                "DELETE",
-                f"/api/config/config_entries/flow/{form['flow_id']}",
+        flow_id = result.get("flow_id")
+        for answer in answers:
+            if result["type"] not in ("form", "menu"):
+                break
+            result = await self._request(
+                "POST", f"/api/config/config_entries/flow/{flow_id}", json=answer
             )
+            if result.get("errors"):
+                await self._abandon(flow_id)
+                raise DemoError(
+                    f"The {handler} config flow refused {answer}: {result['errors']}"
+                )
+        if result["type"] in ("form", "menu"):
+            await self._abandon(flow_id)
             raise DemoError(
-                f"The {handler} config flow refused {user_input}: {result['errors']}"
+                f"The {handler} config flow wants more at step {result['step_id']}"
             )
         return dict(result)
+
+    async def _abandon(self, flow_id: str) -> None:
+        await self._request("DELETE", f"/api/config/config_entries/flow/{flow_id}")
 
     async def wait_for_entries(self, entry_ids: set[str], limit: float) -> None:
         """Wait until every entry in `entry_ids` is loaded."""
@@ -253,6 +259,16 @@ class HomeAssistantApi:
             if time.monotonic() > deadline:
                 raise DemoError(f"Massage entries did not load: {states}")
             await asyncio.sleep(0.5)
+
+    async def call_service(
+        self, domain: str, service: str, data: dict[str, Any]
+    ) -> None:
+        """Perform an action, as `POST /api/services/<domain>/<service>` does."""
+        await self._request("POST", f"/api/services/{domain}/{service}", json=data)
+
+    async def state(self, entity_id: str) -> dict[str, Any]:
+        """Return an entity's state object, as `GET /api/states/<entity_id>` has it."""
+        return dict(await self._request("GET", f"/api/states/{entity_id}"))
 
     async def render_template(self, template: str) -> str:
         """Render a template, such as `{{ device_id('fan.massage_gun') }}`."""

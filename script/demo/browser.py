@@ -12,7 +12,7 @@ import shutil
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Playwright
+    from playwright.sync_api import Browser, Page, Playwright, ViewportSize
 
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -23,7 +23,7 @@ CHROMIUM_ARGS = (
     "--no-first-run",
     "--disable-quic",
 )
-VIEWPORT = {"width": 1280, "height": 900}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 # Home Assistant's web interface is a large single-page application.
 PAGE_TIMEOUT_MS = 30_000
 

@@ -21,6 +21,7 @@ from typing import IO, Any, Self
 from . import REPO_DIR
 
 STOP_TIMEOUT = 90.0
+COMMAND_TIMEOUT = 60.0
 
 
 def free_port() -> int:
@@ -28,16 +29,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process runs with this id (a zombie does not count)."""
-    try:
-        status = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    # The state follows the command name, which is in parentheses.
-    return status.rpartition(")")[2].split()[0] != "Z"
 
 
 class DemoProcess:
@@ -84,12 +75,28 @@ class DemoProcess:
             if not line:
                 break
             if line.startswith("{"):
-                message = json.loads(line)
+                message: dict[str, Any] = json.loads(line)
                 if message.get("event") == "ready":
                     self.info = message
                     return message
         raise RuntimeError(
             f"The demo did not get ready within {timeout:.0f} s:\n{self.log()}"
+        )
+
+    def command(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        """Run `script/develop COMMAND ...` on this demo, as a person would."""
+        return subprocess.run(  # noqa: S603 - our own script
+            [
+                sys.executable,
+                str(REPO_DIR / "script" / "demo"),
+                "--config",
+                str(self.config_dir),
+                *arguments,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
         )
 
     def log(self) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
-import ctypes
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 import json
+import os
 from pathlib import Path
 import signal
 import socket
@@ -25,22 +25,28 @@ from . import (
     PASSWORD,
     USERNAME,
     config,
+    from_entities,
     requirements,
+    running,
 )
 from .api import DemoError, HomeAssistantApi
+from .children import start_child
 from .devices import EmulatedDevices, RunningDevice
+from .emulated import KINDS
 
 DOMAIN = "massage"
 # Where the demo remembers its devices' ports and config entries between runs.
 STATE_FILE = ".massage-demo.json"
 # Home Assistant's console output; its own log is home-assistant.log beside it.
 CONSOLE_LOG = "home-assistant.console.log"
-# What onboarding adds that needs the internet, which the demo goes without.
-ONLINE_ONBOARDING_DOMAINS = ("google_translate", "met", "radio_browser")
 # Home Assistant exits with this status when it is asked to restart.
 RESTART_EXIT_CODE = 100
 STOP_TIMEOUT = 60.0
-_PR_SET_PDEATHSIG = 1
+# The repair that a Home Assistant installed with pip (a "Core" installation)
+# raises after every start; the demo is one on purpose, and ignores it.
+INSTALLATION_REPAIR = {"domain": "homeassistant", "issue_id": "deprecated_method"}
+# How long after start the demo looks for that repair.
+REPAIR_TIMEOUT = 10.0
 
 
 def log(message: str) -> None:
@@ -70,29 +76,24 @@ class DemoInfo:
     username: str
     password: str
     config_dir: str
+    demo_pid: int
     hass_pid: int
     startup_seconds: float
     devices: list[RunningDevice] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict, devices with their URLs."""
-        data = asdict(self)
-        data["devices"] = [
-            {**asdict(device), "url": device.url} for device in self.devices
-        ]
-        return data
-
-
-def _prepare_child() -> None:
-    """
-    In Home Assistant's process, before it runs: default signal handling.
-
-    And SIGTERM when the demo dies, even by SIGKILL, so that it never outlives it.
-    """
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_DFL)
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        return {
+            "url": self.url,
+            "dashboard_url": self.dashboard_url,
+            "username": self.username,
+            "password": self.password,
+            "config_dir": self.config_dir,
+            "demo_pid": self.demo_pid,
+            "hass_pid": self.hass_pid,
+            "startup_seconds": self.startup_seconds,
+            "devices": [device.as_dict() for device in self.devices],
+        }
 
 
 def _check_free(port: int) -> None:
@@ -117,7 +118,7 @@ class Demo:
         self.options = options
         self.config_dir = options.config_dir.resolve()
         self.base_url = ""
-        self._devices = EmulatedDevices()
+        self._devices = EmulatedDevices(self.config_dir, on_exit=self._device_exited)
         self._hass: asyncio.subprocess.Process | None = None
         self._console: IO[bytes] | None = None
 
@@ -137,12 +138,10 @@ class Demo:
     def _emulator_ports(self, saved: dict[str, int]) -> dict[str, int]:
         base = self.options.emulator_port
         if base is None:
-            if set(saved) == {"gun", "foot_leg"}:
+            if set(saved) == set(KINDS):
                 return dict(saved)
             base = DEFAULT_EMULATOR_PORT
-        if base == 0:
-            return {"gun": 0, "foot_leg": 0}
-        return {"gun": base, "foot_leg": base + 1}
+        return {kind: base + index if base else 0 for index, kind in enumerate(KINDS)}
 
     # -- start -------------------------------------------------------------------------
 
@@ -156,13 +155,17 @@ class Demo:
         state = self._load_state()
         try:
             devices = await self._devices.start(self._emulator_ports(state["ports"]))
-        except OSError as error:
+        except DemoError as error:
             raise DemoError(
-                f"Cannot start the emulated devices: {error}. Is another demo "
-                "running? Use --emulator-port to pick other ports."
+                f"{error}. Is another demo running? Use --emulator-port to pick "
+                "other ports."
             ) from error
         for device in devices:
-            log(f"Emulated {device.name} ({device.device_id}) at {device.url}")
+            log(
+                f"Emulated {device.name} ({device.device_id}) at {device.url}, "
+                f"pid {device.pid}"
+            )
+        self._write_running()
         await self._start_hass()
         async with aiohttp.ClientSession() as session:
             api = HomeAssistantApi(session, self.base_url)
@@ -178,13 +181,13 @@ class Demo:
             )
             await self._guard(self._confirm_http_settings(api))
             entry_ids = await self._guard(self._add_devices(api, devices, state))
+            entry_ids.add(await self._guard(self._add_from_entities(api, state)))
             self._save_state(state)
             await self._guard(
                 api.wait_for_entries(entry_ids, self.options.startup_timeout)
             )
-            if "core_config" in onboarded_now:
-                await self._guard(self._remove_online_entries(api))
             await self._guard(api.wait_until_running(self.options.startup_timeout))
+            await self._guard(self._ignore_installation_repair(api))
         assert self._hass is not None  # noqa: S101 - started above
         return DemoInfo(
             url=self.base_url,
@@ -192,6 +195,7 @@ class Demo:
             username=USERNAME,
             password=PASSWORD,
             config_dir=str(self.config_dir),
+            demo_pid=os.getpid(),
             hass_pid=self._hass.pid,
             startup_seconds=round(time.monotonic() - started, 1),
             devices=devices,
@@ -201,9 +205,7 @@ class Demo:
         log(f"Starting Home Assistant with configuration {self.config_dir}")
         if self._console is None:
             self._console = (self.config_dir / CONSOLE_LOG).open("wb")
-        # Its own session: a Ctrl-C in the terminal reaches only the demo, which
-        # then stops Home Assistant before the devices it controls.
-        self._hass = await asyncio.create_subprocess_exec(
+        self._hass = await start_child(
             sys.executable,
             "-m",
             "homeassistant",
@@ -211,11 +213,8 @@ class Demo:
             str(self.config_dir),
             "--skip-pip",
             "--log-no-color",
-            stdin=asyncio.subprocess.DEVNULL,
             stdout=self._console,
             stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_prepare_child,
         )
 
     async def _guard[T](self, step: Awaitable[T]) -> T:
@@ -277,7 +276,9 @@ class Demo:
                 if state["ports"].get(device.kind) != device.port:
                     await self._reconfigure(api, entry_id, user_input, device)
                 continue
-            result = await api.run_flow(DOMAIN, user_input)
+            result = await api.run_flow(
+                DOMAIN, {"next_step_id": "local_api"}, user_input
+            )
             if result["type"] == "create_entry":
                 known[device.kind] = result["result"]["entry_id"]
                 log(f"Added {device.name} through the config flow")
@@ -298,6 +299,16 @@ class Demo:
         return {known[device.kind] for device in devices}
 
     @staticmethod
+    async def _add_from_entities(api: HomeAssistantApi, state: dict[str, Any]) -> str:
+        """Create the input helpers, and build the third massager from them."""
+        for entity_id in await from_entities.create_helpers(api):
+            log(f"Created the helper {entity_id}")
+        entry_id, added = await from_entities.add(api, state["entries"])
+        if added:
+            log(f"Built {from_entities.NAME} from entities through the config flow")
+        return entry_id
+
+    @staticmethod
     async def _reconfigure(
         api: HomeAssistantApi,
         entry_id: str,
@@ -310,32 +321,89 @@ class Demo:
         log(f"Moved {device.name} to port {device.port}")
 
     @staticmethod
-    async def _remove_online_entries(api: HomeAssistantApi) -> None:
-        """Remove what onboarding added that would only fail without internet."""
-        for domain in ONLINE_ONBOARDING_DOMAINS:
-            for entry_id, entry in (await api.entries(domain)).items():
-                if entry["source"] == "onboarding":
-                    await api.remove_entry(entry_id)
-                    log(f"Removed {entry['title']}: it needs the internet")
+    async def _ignore_installation_repair(api: HomeAssistantApi) -> None:
+        """
+        Ignore the repair about an unsupported installation method, once it shows.
+
+        The demo is Home Assistant installed with pip into a virtual environment,
+        which Home Assistant calls a Core installation and no longer supports; the
+        demo needs nothing more, and the repair would only distract. Home
+        Assistant raises it shortly after start, so the demo waits a little for it.
+        """
+        deadline = time.monotonic() + REPAIR_TIMEOUT
+        while time.monotonic() < deadline:
+            issues = (await api.websocket_command({"type": "repairs/list_issues"}))[
+                "issues"
+            ]
+            for issue in issues:
+                if (
+                    issue["domain"] == INSTALLATION_REPAIR["domain"]
+                    and issue["issue_id"] == INSTALLATION_REPAIR["issue_id"]
+                ):
+                    if not issue["ignored"]:
+                        await api.websocket_command(
+                            {"type": "repairs/ignore_issue", **INSTALLATION_REPAIR}
+                            | {"ignore": True}
+                        )
+                        log("Ignored the repair about the installation method")
+                    return
+            await asyncio.sleep(0.25)
+
+    # -- devices -----------------------------------------------------------------------
+
+    def _write_running(self) -> None:
+        """Tell the commands that act on this demo where its devices are."""
+        running.write(
+            self.config_dir,
+            [device.as_dict() for device in self._devices.running],
+            self._devices.stopped,
+        )
+
+    def _device_exited(self, device: RunningDevice, status: int) -> None:
+        """Say that a device's process ended, and how to start it again."""
+        how = (
+            f"was killed by {signal.Signals(-status).name}"
+            if status < 0
+            else f"exited with status {status}"
+        )
+        log(
+            f"{device.name} (pid {device.pid}) {how}. Home Assistant marks it "
+            "unavailable; script/develop start starts it again."
+        )
+        self._write_running()
+
+    async def _start_stopped_devices(self) -> None:
+        for device in await self._devices.start_stopped():
+            log(f"Started {device.name} again at {device.url}, pid {device.pid}")
+        self._write_running()
 
     # -- run and stop ----------------------------------------------------------------
 
-    async def run_until(self, stop: asyncio.Event) -> int:
+    async def run_until(self, stop: asyncio.Event, revive: asyncio.Event) -> int:
         """
         Keep Home Assistant running until `stop` is set; return an exit status.
 
         Restarts it when it asks to be restarted (Settings > Restart), as its
-        own supervisor would.
+        own supervisor would, and starts stopped devices again when `revive` is set.
         """
         assert self._hass is not None  # noqa: S101 - only after start()
         while True:
             exited = asyncio.ensure_future(self._hass.wait())
             stopping = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            reviving = asyncio.ensure_future(revive.wait())
+            await asyncio.wait(
+                {exited, stopping, reviving}, return_when=asyncio.FIRST_COMPLETED
+            )
+            reviving.cancel()
             if stopping.done():
                 exited.cancel()
                 return 0
             stopping.cancel()
+            if not exited.done():
+                exited.cancel()
+                revive.clear()
+                await self._start_stopped_devices()
+                continue
             status = exited.result()
             if status != RESTART_EXIT_CODE:
                 log(f"Home Assistant exited with status {status}")
@@ -361,6 +429,7 @@ class Demo:
                 hass.kill()
                 await hass.wait()
         await self._devices.stop()
+        running.remove(self.config_dir)
         if self._console is not None:
             self._console.close()
             self._console = None
@@ -379,11 +448,13 @@ async def run(
     options: DemoOptions,
     on_ready: Callable[[DemoInfo], None],
     stop: asyncio.Event,
+    revive: asyncio.Event,
 ) -> int:
     """
     Run the demo until `stop` is set or Home Assistant fails; return a status.
 
-    `on_ready(info)` is called once everything runs.
+    `on_ready(info)` is called once everything runs; setting `revive` starts
+    stopped devices again.
     """
     demo = Demo(options)
     try:
@@ -404,7 +475,7 @@ async def run(
             return 1
         on_ready(info)
         try:
-            return await demo.run_until(stop)
+            return await demo.run_until(stop, revive)
         except DemoError as error:
             log(str(error))
             return 1

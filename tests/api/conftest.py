@@ -13,6 +13,7 @@ import pytest
 
 from custom_components.massage.api import DeviceState, MassageClient
 from emulator import DeviceProfile, DeviceServer, EmulatedDevice, gun_profile
+from tests.tap import Tap
 
 from .payloads import GUN_INFO, GUN_STATE
 
@@ -150,9 +151,12 @@ async def emulate(socket_enabled: None) -> AsyncIterator[Emulate]:
         *,
         minute_seconds: float = 60.0,
         token: str | None = None,
+        **server_options: Any,
     ) -> Emulated:
         device = EmulatedDevice(profile or gun_profile(), minute_seconds=minute_seconds)
-        server = DeviceServer(device, host="127.0.0.1", port=0, token=token)
+        server = DeviceServer(
+            device, host="127.0.0.1", port=0, token=token, **server_options
+        )
         await server.start()
         running.append(Emulated(device, server))
         return running[-1]
@@ -218,3 +222,17 @@ class Listener:
         """Disconnect and wait for listen() to return normally."""
         await self.client.disconnect()
         await self.ended()
+
+
+@pytest.fixture
+async def tap(socket_enabled: None) -> AsyncIterator[Callable[[int], Awaitable[Tap]]]:
+    """Start taps in front of device ports; all are closed at teardown."""
+    taps: list[Tap] = []
+
+    async def start(upstream: int) -> Tap:
+        taps.append(await Tap.start(upstream))
+        return taps[-1]
+
+    yield start
+    for relay in taps:
+        await relay.close()

@@ -19,6 +19,7 @@ from custom_components.massage.api import (
     MassageConnectionError,
     MassageError,
     MassageInvalidResponseError,
+    MassageNotADeviceError,
     MassageRequestError,
     MassageTimeoutError,
     MassageUnsupportedError,
@@ -85,10 +86,11 @@ async def test_update_sends_only_given_fields(
     }
 
 
-async def test_token_is_sent(rogue: Rogue) -> None:
+async def test_token_is_not_sent_unasked(rogue: Rogue) -> None:
+    """A device that does not ask for the token never sees it (test_auth.py: more)."""
     async with MassageClient("127.0.0.1", port=rogue.port, token="s3cret") as client:
         await client.state()
-    assert {auth for *_, auth in rogue.requests} == {"Bearer s3cret"}
+    assert {auth for *_, auth in rogue.requests} == {None}
 
 
 @pytest.mark.parametrize(
@@ -139,12 +141,19 @@ async def test_unsupported(
         await rogue_client.update(heat=1)
 
 
-@pytest.mark.parametrize("body", [error_body("unauthorized"), {"error": "nope"}, None])
-async def test_401_is_authentication(
+async def test_401_is_authentication(rogue: Rogue, rogue_client: MassageClient) -> None:
+    rogue.handlers["GET", "/api/v1/info"] = reply(error_body("unauthorized"), 401)
+    with pytest.raises(MassageAuthenticationError):
+        await rogue_client.info()
+
+
+@pytest.mark.parametrize("body", [{"error": "nope"}, None])
+async def test_401_without_the_error_body_is_not_a_device(
     rogue: Rogue, rogue_client: MassageClient, body: object
 ) -> None:
+    """A login that is not a Massage device's: a router's web interface, say."""
     rogue.handlers["GET", "/api/v1/info"] = reply(body, 401)
-    with pytest.raises(MassageAuthenticationError):
+    with pytest.raises(MassageNotADeviceError, match="401"):
         await rogue_client.info()
 
 

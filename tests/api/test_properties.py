@@ -9,11 +9,14 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from custom_components.massage.api import (
+    MAX_OPTION_LENGTH,
+    MAX_TEXT_LENGTH,
     Capabilities,
     DeviceInfo,
     DeviceKind,
     DeviceState,
     MassageInvalidResponseError,
+    clean_text,
 )
 
 from .payloads import FOOT_INFO, FOOT_STATE, GUN_INFO, GUN_STATE
@@ -44,7 +47,13 @@ json_values = st.recursive(
     max_leaves=15,
 )
 
-names = st.lists(st.text(min_size=1, max_size=10), max_size=5, unique=True).map(tuple)
+# Names as a device reports them once cleaned: cleaning leaves them as they are.
+option_names = st.text(min_size=1, max_size=10).map(
+    lambda text: clean_text(text, MAX_OPTION_LENGTH)
+)
+names = st.lists(option_names.filter(bool), max_size=5, unique=True).map(tuple)
+texts = st.text(max_size=20).map(lambda text: clean_text(text, MAX_TEXT_LENGTH))
+device_ids = st.from_regex(r"[A-Za-z0-9_-]{1,32}", fullmatch=True)
 offsets = st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59).map(
     lambda minutes: timezone(timedelta(minutes=minutes))
 )
@@ -59,6 +68,12 @@ aware_times = st.datetimes(
 def capabilities(draw: st.DrawFn) -> Capabilities:
     """Draw valid capabilities."""
     levels = draw(st.integers(min_value=1, max_value=10))
+    level_names = draw(
+        st.none()
+        | st.lists(
+            option_names.filter(bool), min_size=levels, max_size=levels, unique=True
+        ).map(tuple)
+    )
     spm = draw(
         st.none()
         | st.lists(
@@ -84,6 +99,7 @@ def capabilities(draw: st.DrawFn) -> Capabilities:
         battery=draw(st.booleans()),
         force_sensor=draw(st.booleans()),
         attachments=draw(names),
+        level_names=level_names,
     )
 
 
@@ -91,14 +107,15 @@ def capabilities(draw: st.DrawFn) -> Capabilities:
 def infos(draw: st.DrawFn) -> DeviceInfo:
     """Draw a valid device info."""
     return DeviceInfo(
-        id=draw(st.text(min_size=1, max_size=20)),
+        id=draw(device_ids),
         kind=draw(st.sampled_from(DeviceKind)),
-        name=draw(st.text(max_size=20)),
-        manufacturer=draw(st.text(max_size=20)),
-        model=draw(st.text(max_size=20)),
-        firmware=draw(st.text(max_size=20)),
+        name=draw(texts),
+        manufacturer=draw(texts),
+        model=draw(texts),
+        firmware=draw(texts),
         api_version=draw(st.integers(min_value=1, max_value=3)),
         capabilities=draw(capabilities()),
+        api_minor=draw(st.integers(min_value=0, max_value=3)),
     )
 
 
@@ -129,7 +146,7 @@ def states(draw: st.DrawFn, caps: Capabilities) -> DeviceState:
 
 def caps_payload(caps: Capabilities) -> dict[str, Any]:
     """Serialise capabilities the way a device does."""
-    return {
+    payload: dict[str, Any] = {
         "levels": caps.levels,
         "strokes_per_minute": (
             None if caps.strokes_per_minute is None else list(caps.strokes_per_minute)
@@ -142,6 +159,9 @@ def caps_payload(caps: Capabilities) -> dict[str, Any]:
         "force_sensor": caps.force_sensor,
         "attachments": list(caps.attachments),
     }
+    if caps.level_names is not None:
+        payload["level_names"] = list(caps.level_names)
+    return payload
 
 
 def info_payload(info: DeviceInfo) -> dict[str, Any]:
@@ -154,6 +174,7 @@ def info_payload(info: DeviceInfo) -> dict[str, Any]:
         "model": info.model,
         "firmware": info.firmware,
         "api_version": info.api_version,
+        "api_minor": info.api_minor,
         "capabilities": caps_payload(info.capabilities),
     }
 
@@ -276,3 +297,32 @@ def test_z_suffix_is_utc() -> None:
     state = dict(GUN_STATE, session_end="2026-11-24T07:40:00Z")
     parsed = DeviceState.from_dict(state, GUN_CAPS)
     assert parsed.session_end == datetime(2026, 11, 24, 7, 40, tzinfo=UTC)
+
+
+@SETTINGS
+@given(st.text(max_size=300), st.integers(min_value=1, max_value=100))
+def test_cleaned_text_is_bounded_visible_and_stable(text: str, limit: int) -> None:
+    cleaned = clean_text(text, limit)
+    assert len(cleaned) <= limit
+    assert cleaned == cleaned.strip()
+    assert all(char.isprintable() for char in cleaned)
+    assert "  " not in cleaned
+    assert clean_text(cleaned, limit) == cleaned
+
+
+@SETTINGS
+@given(st.data())
+def test_names_from_a_device_are_cleaned_and_writable(data: st.DataObject) -> None:
+    """Whatever names a device reports, the parsed ones are safe and map back."""
+    raw = data.draw(st.lists(st.text(min_size=1, max_size=80), max_size=5))
+    payload = dict(FOOT_INFO["capabilities"], modes=raw, attachments=raw)
+    caps = parse_or_reject(Capabilities.from_dict, payload)
+    if caps is None:
+        return
+    for names in ("modes", "attachments"):
+        options = getattr(caps, names)
+        assert len(options) == len(raw)
+        for option, original in zip(options, raw, strict=True):
+            assert 0 < len(option) <= MAX_OPTION_LENGTH
+            assert option.isprintable()
+            assert caps.wire_name(names, option) == original

@@ -3,8 +3,11 @@ The demo, end to end, as a person uses it: script/develop's code in real process
 
 Starts the demo (Home Assistant and the emulated devices) on free ports with a fresh
 configuration, logs in through the real login page in headless Chromium, switches
-the foot and leg massager on and sets the gun's speed from the dashboard's tiles,
-and checks on the emulated devices themselves that both commands arrived.
+the foot and leg massager on, picks its programme by name and sets the gun's speed
+from the dashboard's tiles, and checks on the emulated devices themselves that the
+commands arrived. Then it kills the gun's process, as `script/develop kill gun`
+does, and watches its tile turn unavailable and come back after `script/develop
+start`, with Home Assistant running throughout.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "script"))
 
 from demo import PASSWORD, USERNAME, browser
-from demo.process import DemoProcess, process_alive
+from demo.process import DemoProcess
+from demo.running import process_runs
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed"
@@ -69,46 +73,92 @@ def demo(socket_enabled: None, tmp_path: Path) -> Iterator[DemoProcess]:
     hass_pid = process.info["hass_pid"]
     assert process.stop() == 0, process.log()
     # Nothing is left behind: Home Assistant stopped with the demo.
-    assert not process_alive(hass_pid)
+    assert not process_runs(hass_pid)
 
 
-@pytest.mark.timeout(240)
-def test_dashboard_controls_the_emulated_devices(demo: DemoProcess) -> None:
-    """Tiles on the dashboard start the foot massager and set the gun's speed."""
-    info = demo.info
-    devices = {device["kind"]: device for device in info["devices"]}
-    assert device_state(devices["foot_leg"])["on"] is False
-    assert device_state(devices["gun"])["on"] is False
-
+@pytest.fixture
+def dashboard(demo: DemoProcess) -> Iterator[sync_api.Page]:
+    """The demo's dashboard in headless Chromium, logged in as the demo user."""
     with sync_api.sync_playwright() as playwright:
         chromium = browser.launch(playwright)
         try:
             page = browser.new_page(chromium)
-            browser.log_in(page, info["url"], USERNAME, PASSWORD)
-            browser.open_dashboard(page, info["dashboard_url"])
-
-            foot = page.locator("hui-tile-card").filter(
-                has_text="Foot and leg massager"
-            )
-            foot.locator("ha-tile-icon").click()
-            wait_for(
-                lambda: device_state(devices["foot_leg"])["on"],
-                "the foot and leg massager to start",
-            )
-
-            # The gun starts at speed 3 of 5: the tap comes from a signed-in person.
-            gun = page.locator("hui-tile-card").filter(has_text="Massage gun").first
-            gun.get_by_role("radio", name="Speed 3").click()
-            wait_for(
-                lambda: gun_runs_at(devices["gun"], 3), "the gun to run at level 3"
-            )
-            # And the dashboard shows what the devices report.
-            sync_api.expect(gun).to_contain_text("60%")
-            sync_api.expect(foot).to_contain_text("33%")
+            browser.log_in(page, demo.info["url"], USERNAME, PASSWORD)
+            browser.open_dashboard(page, demo.info["dashboard_url"])
+            yield page
         finally:
             chromium.close()
+
+
+def tile(page: sync_api.Page, name: str) -> sync_api.Locator:
+    """The first tile whose text has `name`: a device's main tile."""
+    return page.locator("hui-tile-card").filter(has_text=name).first
+
+
+@pytest.mark.timeout(240)
+def test_dashboard_controls_the_emulated_devices(
+    demo: DemoProcess, dashboard: sync_api.Page
+) -> None:
+    """Tiles on the dashboard start the foot massager and set the gun's speed."""
+    devices = {device["kind"]: device for device in demo.info["devices"]}
+    assert device_state(devices["foot_leg"])["on"] is False
+    assert device_state(devices["gun"])["on"] is False
+    foot = tile(dashboard, "Foot and leg massager")
+    gun = tile(dashboard, "Massage gun")
+
+    foot.locator("ha-tile-icon").click()
+    wait_for(
+        lambda: device_state(devices["foot_leg"])["on"],
+        "the foot and leg massager to start",
+    )
+    # Its programmes are named in a menu, not only drawn as icons.
+    programme = foot.locator("ha-control-select-menu")
+    sync_api.expect(programme).to_contain_text("Kneading")
+    programme.click()
+    dashboard.get_by_role("menuitem", name="Rolling").click()
+    wait_for(
+        lambda: device_state(devices["foot_leg"])["mode"] == "rolling",
+        "the foot and leg massager to roll",
+    )
+    sync_api.expect(programme).to_contain_text("Rolling")
+
+    # The gun starts at speed 3 of 5: the tap comes from a signed-in person.
+    gun.get_by_role("radio", name="Speed 3").click()
+    wait_for(lambda: gun_runs_at(devices["gun"], 3), "the gun to run at level 3")
+    # And the dashboard shows what the devices report.
+    sync_api.expect(gun).to_contain_text("60%")
+    sync_api.expect(foot).to_contain_text("33%")
 
     gun_state = device_state(devices["gun"])
     assert gun_state["on"] is True
     assert gun_state["level"] == 3
     assert device_state(devices["foot_leg"])["on"] is True
+
+
+@pytest.mark.timeout(240)
+def test_a_killed_device_turns_unavailable_and_comes_back(
+    demo: DemoProcess, dashboard: sync_api.Page
+) -> None:
+    """Kill the gun's process: its tile says so; start it again: it is back."""
+    gun_device = next(d for d in demo.info["devices"] if d["kind"] == "gun")
+    gun = tile(dashboard, "Massage gun")
+    foot = tile(dashboard, "Foot and leg massager")
+    sync_api.expect(gun).to_contain_text("Off")
+
+    killed = demo.command("kill", "gun")
+
+    assert killed.returncode == 0, killed.stderr
+    assert not process_runs(gun_device["pid"])
+    sync_api.expect(gun).to_contain_text("Unavailable")
+    # Only the gun: the other device and Home Assistant run on.
+    sync_api.expect(foot).to_contain_text("Off")
+    assert process_runs(demo.info["hass_pid"])
+
+    started = demo.command("start")
+
+    assert started.returncode == 0, started.stderr
+    assert device_state(gun_device)["on"] is False
+    sync_api.expect(gun).to_contain_text("Off", timeout=30_000)
+    # And it obeys the dashboard again.
+    gun.get_by_role("radio", name="Speed 2").click()
+    wait_for(lambda: gun_runs_at(gun_device, 2), "the restarted gun at level 2")

@@ -63,6 +63,8 @@ def test_every_flag() -> None:
             "--refuse-every", "30", "--refuse-for", "2", "--malformed-json",
             "--wrong-types", "--server-error", "503", "--silent-websocket",
             "--drop-websockets-every", "30", "--zeroconf", "--json", "-v",
+            "--protocol", "1.0", "--oversized-body", "--endless-body",
+            "--oversized-push", "--huge-name",
         ]
     )  # fmt: skip
 
@@ -71,6 +73,11 @@ def test_every_flag() -> None:
         foot_legs=3,
         base_port=9000,
         token="X",
+        protocol="1.0",
+        oversized_body=True,
+        endless_body=True,
+        oversized_push=True,
+        huge_name=True,
         minute_seconds=0.5,
         heat_cutoff=False,
         battery=40,
@@ -102,6 +109,7 @@ def test_every_flag() -> None:
         ["--minute-seconds", "0"],
         ["--battery", "101"],
         ["--server-error", "404"],
+        ["--protocol", "2.0"],
         ["--gun", "0", "--foot-leg", "0"],
         ["--base-port", "65535"],
         ["--refuse", "--refuse-every", "3"],
@@ -125,6 +133,8 @@ def test_build_servers_puts_guns_first_on_consecutive_ports() -> None:
             "--minute-seconds", "0.5", "--battery", "30", "--heartbeat", "2",
             "--no-heat-cutoff", "--latency", "0.1", "--refuse", "--malformed-json",
             "--wrong-types", "--server-error", "500", "--silent-websocket",
+            "--protocol", "1.0", "--oversized-body", "--endless-body",
+            "--oversized-push", "--huge-name",
         ]
     )  # fmt: skip
 
@@ -143,6 +153,7 @@ def test_build_servers_puts_guns_first_on_consecutive_ports() -> None:
     assert servers[0].device.state.battery == 30
     for server in servers:
         assert server.token == "t"
+        assert server.protocol == "1.0"
         assert server.heartbeat == 2.0
         assert server.device.minute_seconds == 0.5
         assert server.faults == Faults(
@@ -152,6 +163,10 @@ def test_build_servers_puts_guns_first_on_consecutive_ports() -> None:
             wrong_types=True,
             server_error=500,
             silent_websocket=True,
+            oversized_body=True,
+            endless_body=True,
+            oversized_push=True,
+            huge_name=True,
         )
     assert servers[0].faults is not servers[1].faults
 
@@ -184,6 +199,7 @@ async def test_describe_prints_kind_id_and_url(
         "url": server.url,
         "port": server.port,
         "auth": False,
+        "protocol": "1.1",
     }
 
 

@@ -32,10 +32,19 @@ async def test_service_info_carries_the_protocol_txt_keys(
         "kind": "foot_leg",
         "model": "Shiatsu Comfort FL-3",
         "api": "1",
+        "minor": "1",
         "auth": "1",
     }
     server.token = None
     assert service_info(server).decoded_properties["auth"] == "0"
+
+
+async def test_a_1_0_device_announces_no_minor_version(
+    make_device: MakeDevice, serve: Serve
+) -> None:
+    server = await serve(make_device(foot_leg_profile()), protocol="1.0")
+
+    assert "minor" not in service_info(server).decoded_properties
 
 
 def test_only_loopback_servers_are_announced(make_device: MakeDevice) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import fields
 import json
 import time
 from typing import Any
@@ -11,6 +12,7 @@ import aiohttp
 import pytest
 
 from emulator import DeviceServer, Faults, foot_leg_profile, gun_profile
+from emulator.server import OVERSIZE_BYTES
 
 from .common import API, receive_closed, receive_state, wait_for
 from .conftest import MakeDevice, Serve
@@ -49,6 +51,10 @@ def test_faults_start_switched_off() -> None:
         server_error=None,
         retry_after=1,
         silent_websocket=False,
+        oversized_body=False,
+        endless_body=False,
+        oversized_push=False,
+        huge_name=False,
     )
 
 
@@ -85,19 +91,8 @@ def test_watchers_hear_each_change_and_clear_switches_all_off() -> None:
     faults.latency = 1
 
     assert changed[0] == "malformed_json"
-    assert set(changed[1:]) == {
-        "latency",
-        "refuse_connections",
-        "malformed_json",
-        "wrong_types",
-        "server_error",
-        "retry_after",
-        "silent_websocket",
-        "ignore_stops",
-        "impostor_id",
-        "reported_time",
-        "push_flood",
-    }
+    assert set(changed[1:]) == {fault.name for fault in fields(Faults) if fault.init}
+    assert {"latency", "oversized_body", "endless_body", "huge_name"} < set(changed)
     assert faults == Faults(latency=1)
 
 
@@ -274,6 +269,83 @@ async def test_wrong_types_send_numbers_and_booleans_as_strings(
     assert state["battery"] is None
     assert isinstance(state["session_end"], str)
     assert pushed == state
+
+
+# Oversized, endless and huge answers
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/info"), ("GET", "/state")])
+async def test_an_oversized_body_says_its_size(
+    server: DeviceServer, session: aiohttp.ClientSession, method: str, path: str
+) -> None:
+    server.faults.oversized_body = True
+    async with session.request(method, f"{server.url}{API}{path}") as response:
+        assert response.status == 200
+        assert response.content_length is not None
+        assert response.content_length > OVERSIZE_BYTES
+        body = await response.json()
+    assert len(body["padding"]) == OVERSIZE_BYTES
+
+
+async def test_an_oversized_write_answer_still_applies_the_write(
+    server: DeviceServer, session: aiohttp.ClientSession
+) -> None:
+    server.faults.oversized_body = True
+    async with session.patch(f"{server.url}{API}/state", json={"on": True}) as answer:
+        assert answer.content_length is not None
+        assert answer.content_length > OVERSIZE_BYTES
+    assert server.device.state.on is True
+
+
+async def test_an_endless_body_does_not_end(
+    server: DeviceServer, session: aiohttp.ClientSession
+) -> None:
+    server.faults.endless_body = True
+    async with session.get(f"{server.url}{API}/info") as response:
+        assert response.status == 200
+        assert response.content_length is None
+        assert response.headers["Transfer-Encoding"] == "chunked"
+        received = 0
+        while received <= 4 * OVERSIZE_BYTES:
+            chunk = await response.content.read(65536)
+            assert chunk, "the body ended"
+            received += len(chunk)
+    # The server goes on serving after the client gave up.
+    server.faults.endless_body = False
+    await assert_served(session, server)
+
+
+async def test_an_endless_body_stops_with_the_server(
+    server: DeviceServer, session: aiohttp.ClientSession
+) -> None:
+    server.faults.endless_body = True
+    async with session.get(f"{server.url}{API}/state") as response:
+        assert await response.content.read(10)
+        await server.stop()
+        # The stream ends (cut short, never valid JSON) instead of outliving it.
+        rest = await asyncio.wait_for(response.read(), 5)
+    assert not rest.endswith(b"}")
+
+
+async def test_an_oversized_push_carries_padding(
+    server: DeviceServer, session: aiohttp.ClientSession
+) -> None:
+    server.faults.oversized_push = True
+    async with session.ws_connect(f"{server.url}{API}/ws", max_msg_size=0) as ws:
+        message = await ws.receive(timeout=2)
+    assert len(message.data) > OVERSIZE_BYTES
+    assert json.loads(message.data)["type"] == "state"
+
+
+async def test_a_huge_name_has_10000_characters_with_control_characters(
+    server: DeviceServer, session: aiohttp.ClientSession
+) -> None:
+    server.faults.huge_name = True
+    async with session.get(f"{server.url}{API}/info") as response:
+        name = (await response.json())["name"]
+    assert len(name) == 10_000
+    assert "\x07" in name
+    assert "\n" in name
 
 
 # Server errors

@@ -22,6 +22,7 @@ def test_gun_profile_reports_the_capabilities_of_a_percussion_gun() -> None:
         "model": "Percussion Pro",
         "firmware": "1.4.2",
         "api_version": 1,
+        "api_minor": 1,
         "capabilities": {
             "levels": 5,
             "strokes_per_minute": [1750, 2100, 2450, 2800, 3200],
@@ -52,6 +53,7 @@ def test_foot_leg_profile_reports_the_capabilities_of_a_shiatsu_massager() -> No
         "battery": False,
         "force_sensor": False,
         "attachments": [],
+        "level_names": ["Low", "Medium", "High"],
     }
 
 

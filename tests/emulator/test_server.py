@@ -197,7 +197,7 @@ async def test_an_empty_battery_answers_busy_with_retry_after(
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/api/v1", "/api/v1/", "/api/v1/state/", "/api/v2/state", "/x"]
+    "path", ["/api/v1", "/api/v1/", "/api/v1/state/", "/api/v2/state", "/x", "/y/"]
 )
 async def test_unknown_paths_are_not_found(
     gun_server: DeviceServer, session: aiohttp.ClientSession, path: str
@@ -257,13 +257,13 @@ async def test_the_push_path_needs_a_websocket_upgrade(
         assert await error_of(response) == (400, "bad_request")
 
 
-# Authentication
+# Authentication of a 1.0 device: a bearer token (1.1 is in test_auth.py)
 
 
 @pytest.fixture
 async def locked_server(make_device: MakeDevice, serve: Serve) -> DeviceServer:
-    """Return a gun on a server that requires the token `secret`."""
-    return await serve(make_device(gun_profile()), token="secret")
+    """Return a gun on a 1.0 server that requires the bearer token `secret`."""
+    return await serve(make_device(gun_profile()), token="secret", protocol="1.0")
 
 
 @pytest.mark.parametrize(

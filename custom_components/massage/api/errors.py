@@ -19,16 +19,44 @@ class MassageConnectionClosedError(MassageConnectionError):
     """The push WebSocket closed, failed, or missed its heartbeat."""
 
 
+class MassageHostNotFoundError(MassageConnectionError):
+    """The device's host name does not resolve to an address."""
+
+
 class MassageAuthenticationError(MassageError):
-    """The device answered 401: its token is missing or wrong."""
+    """Authentication failed.
+
+    The device refused the token (401), or it answered without proving that it
+    knows the token when it should have.
+    """
+
+
+class MassageDowngradeError(MassageAuthenticationError):
+    """The device asked for the token in the clear after Digest was required.
+
+    A device that once proved it speaks version 1.1 does not fall back to a
+    bearer token; something else may be answering at its address.
+    """
 
 
 class MassageInvalidResponseError(MassageError):
     """The device answered something the protocol does not allow.
 
-    Malformed JSON, fields of the wrong type, values outside the ranges the
-    capabilities state, or an unexpected status without the protocol's error body.
+    Malformed JSON, fields of the wrong type, or values outside the ranges the
+    capabilities state.
     """
+
+
+class MassageNotADeviceError(MassageInvalidResponseError):
+    """What answered does not speak the Massage Local API at all.
+
+    An answer that is not HTTP, a body that is not JSON, or a status without the
+    protocol's error body.
+    """
+
+
+class MassageResponseTooLargeError(MassageInvalidResponseError):
+    """An HTTP body or a pushed message is larger than the protocol allows."""
 
 
 class MassageUnsupportedError(MassageError):

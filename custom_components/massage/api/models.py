@@ -2,15 +2,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 import math
-from typing import Any
+import re
+from typing import Any, Final
+import unicodedata
 
 from .errors import MassageInvalidResponseError
 
 _MAX_BATTERY = 100
+
+MAX_TEXT_LENGTH: Final = 64
+"""Characters kept of a name, manufacturer, model or firmware a device reports."""
+MAX_OPTION_LENGTH: Final = 32
+"""Characters kept of a mode, attachment or level name a device reports."""
+DEVICE_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
+"""A usable device id: 1 to 32 ASCII letters, digits, hyphens or underscores."""
+
+
+def is_device_id(value: object) -> bool:
+    """Whether value is a usable device id (see DEVICE_ID_PATTERN)."""
+    return isinstance(value, str) and DEVICE_ID_PATTERN.fullmatch(value) is not None
+
+
+def clean_text(value: str, limit: int) -> str:
+    """Return text from a device made safe to show and to name things after.
+
+    Control characters become spaces and other invisible ones (format, private
+    use, unassigned) are dropped; runs of white space become one space; the
+    result is cut to `limit` characters.
+    """
+    kept = []
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            kept.append(" ")
+        elif not category.startswith("C"):
+            kept.append(char)
+    return " ".join("".join(kept).split())[:limit].rstrip()
 
 
 class DeviceKind(StrEnum):
@@ -40,7 +72,7 @@ def _int(
 ) -> int:
     """Check an integer (never a boolean) and its range."""
     if not isinstance(value, int) or isinstance(value, bool):
-        raise MassageInvalidResponseError(f"{name} is not an integer: {value!r}")
+        raise MassageInvalidResponseError(f"{name} is not an integer: {value!r:.80}")
     if (minimum is not None and value < minimum) or (
         maximum is not None and value > maximum
     ):
@@ -51,43 +83,72 @@ def _int(
 def _bool(value: object, name: str) -> bool:
     """Check a boolean."""
     if not isinstance(value, bool):
-        raise MassageInvalidResponseError(f"{name} is not a boolean: {value!r}")
+        raise MassageInvalidResponseError(f"{name} is not a boolean: {value!r:.80}")
     return value
 
 
-def _str(value: object, name: str, *, non_empty: bool = False) -> str:
-    """Check a string, and optionally that it is not empty."""
+def _str(value: object, name: str) -> str:
+    """Check a string."""
     if not isinstance(value, str):
-        raise MassageInvalidResponseError(f"{name} is not a string: {value!r}")
-    if non_empty and not value:
-        raise MassageInvalidResponseError(f"{name} is empty")
+        raise MassageInvalidResponseError(f"{name} is not a string: {value!r:.80}")
     return value
 
 
 def _list(value: object, name: str) -> list[Any]:
     """Check a list."""
     if not isinstance(value, list):
-        raise MassageInvalidResponseError(f"{name} is not a list: {value!r}")
+        raise MassageInvalidResponseError(f"{name} is not a list: {value!r:.80}")
     return value
 
 
-def _names(value: object, name: str) -> tuple[str, ...]:
-    """Check a list of distinct, non-empty strings."""
-    items = tuple(_str(item, name, non_empty=True) for item in _list(value, name))
+def _text(value: object, name: str) -> str:
+    """Check a string to show people, and clean it."""
+    return clean_text(_str(value, name), MAX_TEXT_LENGTH)
+
+
+def _option(value: object, name: str) -> str:
+    """Check an option name, and clean it; it must not clean away to nothing."""
+    option = clean_text(_str(value, name), MAX_OPTION_LENGTH)
+    if not option:
+        raise MassageInvalidResponseError(f"{name} has an empty entry: {value!r:.80}")
+    return option
+
+
+def _names(
+    value: object, name: str, wire_names: dict[str, dict[str, str]] | None = None
+) -> tuple[str, ...]:
+    """Check a list of option names that stay distinct once cleaned.
+
+    Where cleaning changed a name, wire_names[name] maps it back to the device's
+    own spelling.
+    """
+    raw = tuple(_str(item, name) for item in _list(value, name))
+    items = tuple(_option(item, name) for item in raw)
     if len(set(items)) != len(items):
         raise MassageInvalidResponseError(f"{name} has duplicates")
+    if wire_names is not None and (
+        changed := {
+            item: original
+            for item, original in zip(items, raw, strict=True)
+            if item != original
+        }
+    ):
+        wire_names[name] = changed
     return items
 
 
 def _choice(value: object, options: tuple[str, ...], name: str) -> str | None:
-    """Check one of options, or null exactly when there are no options."""
+    """Check one of options (cleaned as they were), or null when there are none."""
     if not options:
         if value is not None:
-            raise MassageInvalidResponseError(f"{name} must be null: {value!r}")
+            raise MassageInvalidResponseError(f"{name} must be null: {value!r:.80}")
         return None
-    if value not in options:
-        raise MassageInvalidResponseError(f"{name} is not one of {options}: {value!r}")
-    return _str(value, name)
+    choice = clean_text(_str(value, name), MAX_OPTION_LENGTH)
+    if choice not in options:
+        raise MassageInvalidResponseError(
+            f"{name} is not one of {options}: {value!r:.80}"
+        )
+    return choice
 
 
 def _time(value: object, name: str) -> datetime | None:
@@ -98,9 +159,11 @@ def _time(value: object, name: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise MassageInvalidResponseError(f"{name} is not a time: {text!r}") from None
+        raise MassageInvalidResponseError(
+            f"{name} is not a time: {text!r:.80}"
+        ) from None
     if moment.utcoffset() is None:
-        raise MassageInvalidResponseError(f"{name} has no offset: {text!r}")
+        raise MassageInvalidResponseError(f"{name} has no offset: {text!r:.80}")
     return moment
 
 
@@ -117,12 +180,24 @@ class Capabilities:
     battery: bool
     force_sensor: bool
     attachments: tuple[str, ...]
+    level_names: tuple[str, ...] | None = None
+    """Names of the levels, lowest first (protocol 1.1), or None."""
+    wire_names: Mapping[str, Mapping[str, str]] = field(
+        default_factory=dict[str, Mapping[str, str]], compare=False, repr=False
+    )
+    """Mode and attachment names as the device spells them where cleaning changed
+    them, by "modes" or "attachments" and the cleaned name; writes use those."""
+
+    def wire_name(self, names: str, option: str) -> str:
+        """Return an option of `modes` or `attachments` as the device spells it."""
+        return self.wire_names.get(names, {}).get(option, option)
 
     @classmethod
     def from_dict(cls, data: object) -> Capabilities:
         """Parse and validate the `capabilities` object of `GET /api/v1/info`.
 
-        Raises MassageInvalidResponseError for anything the protocol does not allow.
+        Names are cleaned (see clean_text). Raises MassageInvalidResponseError
+        for anything the protocol does not allow.
         """
         caps = _object(data, "capabilities")
         levels = _int(_field(caps, "levels", "capabilities"), "levels", 1)
@@ -155,10 +230,19 @@ class Capabilities:
         if len(set(timers)) != len(timers):
             raise MassageInvalidResponseError("timer_options has duplicates")
 
+        level_names: tuple[str, ...] | None = None
+        if (raw_level_names := caps.get("level_names")) is not None:
+            level_names = _names(raw_level_names, "level_names")
+            if len(level_names) != levels:
+                raise MassageInvalidResponseError(
+                    f"level_names has {len(level_names)} entries for {levels} levels"
+                )
+
+        wire_names: dict[str, dict[str, str]] = {}
         return cls(
             levels=levels,
             strokes_per_minute=spm,
-            modes=_names(_field(caps, "modes", "capabilities"), "modes"),
+            modes=_names(_field(caps, "modes", "capabilities"), "modes", wire_names),
             heat_levels=_int(
                 _field(caps, "heat_levels", "capabilities"), "heat_levels", 0
             ),
@@ -169,8 +253,10 @@ class Capabilities:
                 _field(caps, "force_sensor", "capabilities"), "force_sensor"
             ),
             attachments=_names(
-                _field(caps, "attachments", "capabilities"), "attachments"
+                _field(caps, "attachments", "capabilities"), "attachments", wire_names
             ),
+            level_names=level_names,
+            wire_names=wire_names,
         )
 
 
@@ -186,27 +272,36 @@ class DeviceInfo:
     firmware: str
     api_version: int
     capabilities: Capabilities
+    api_minor: int = 0
+    """The minor protocol version: 1 for 1.1, 0 for a device that does not say."""
 
     @classmethod
     def from_dict(cls, data: object) -> DeviceInfo:
         """Parse and validate the body of `GET /api/v1/info`.
 
         Any integer api_version is accepted here; the client decides which it speaks.
-        Raises MassageInvalidResponseError for anything the protocol does not allow.
+        The id must be usable (see DEVICE_ID_PATTERN); texts are cleaned (see
+        clean_text). Raises MassageInvalidResponseError for anything the protocol
+        does not allow.
         """
         info = _object(data, "info")
         kind = _str(_field(info, "kind", "info"), "kind")
         if kind not in DeviceKind:
-            raise MassageInvalidResponseError(f"unknown kind: {kind!r}")
+            raise MassageInvalidResponseError(f"unknown kind: {kind!r:.80}")
+        device_id = _field(info, "id", "info")
+        if not is_device_id(device_id):
+            raise MassageInvalidResponseError(f"id is not usable: {device_id!r:.80}")
+        raw_minor = info.get("api_minor")
         return cls(
-            id=_str(_field(info, "id", "info"), "id", non_empty=True),
+            id=_str(device_id, "id"),
             kind=DeviceKind(kind),
-            name=_str(_field(info, "name", "info"), "name"),
-            manufacturer=_str(_field(info, "manufacturer", "info"), "manufacturer"),
-            model=_str(_field(info, "model", "info"), "model"),
-            firmware=_str(_field(info, "firmware", "info"), "firmware"),
+            name=_text(_field(info, "name", "info"), "name"),
+            manufacturer=_text(_field(info, "manufacturer", "info"), "manufacturer"),
+            model=_text(_field(info, "model", "info"), "model"),
+            firmware=_text(_field(info, "firmware", "info"), "firmware"),
             api_version=_int(_field(info, "api_version", "info"), "api_version"),
             capabilities=Capabilities.from_dict(_field(info, "capabilities", "info")),
+            api_minor=0 if raw_minor is None else _int(raw_minor, "api_minor", 0),
         )
 
 
@@ -257,7 +352,7 @@ class DeviceState:
                 raise MassageInvalidResponseError("force reported without a sensor")
             if not isinstance(raw_force, int | float) or isinstance(raw_force, bool):
                 raise MassageInvalidResponseError(
-                    f"force is not a number: {raw_force!r}"
+                    f"force is not a number: {raw_force!r:.80}"
                 )
             try:
                 force = float(raw_force)

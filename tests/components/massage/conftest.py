@@ -10,7 +10,7 @@ import time
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.debounce import Debouncer
@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.massage.const import DOMAIN
+from custom_components.massage.routines import is_routine_player
 from emulator import DeviceServer, EmulatedDevice, foot_leg_profile, gun_profile
 
 # Captured before any test freezes the clock: waits are bounded in real time. Kept
@@ -32,6 +33,12 @@ GUN_ID = "gun-0001"
 FOOT_LEG_ID = "footleg-0001"
 # Snapshots need a fixed clock; the emulator reads the same frozen one.
 FROZEN_NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """A configuration of each test's own: the integration installs sentences there."""
+    return hass_tmp_config_dir
 
 
 @pytest.fixture
@@ -103,6 +110,15 @@ def entry_for(server: DeviceServer, *, token: str | None = None) -> MockConfigEn
         unique_id=server.device.info()["id"],
         data=data,
     )
+
+
+def massager_entries(hass: HomeAssistant) -> list[ConfigEntry]:
+    """The entries of massagers: all but the routine player's."""
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if not is_routine_player(entry)
+    ]
 
 
 async def wait_for(
