@@ -8,7 +8,7 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -231,17 +231,19 @@ async def test_own_timer_ends_the_session(
     assert hass.states.get(FAN).state == "off"
 
 
-async def test_unload_leaves_the_sources_and_the_massager_off(
+async def test_disabling_leaves_the_sources_and_the_massager_off(
     hass: HomeAssistant, spa: Spa
 ) -> None:
-    """Unloading stops it; the source entities stay, only switched off."""
+    """Disabling the entry stops it; the source entities stay, only switched off."""
     entry = spa_entry()
     await setup_entry(hass, entry)
     await hass.services.async_call(
         DOMAIN, "start_session", {"entity_id": FAN, "heat": 1}, blocking=True
     )
     assert spa.plug.is_on
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_set_disabled_by(
+        entry.entry_id, ConfigEntryDisabler.USER
+    )
     await hass.async_block_till_done()
     assert not spa.plug.is_on
     assert spa.heat.current_option == "off"

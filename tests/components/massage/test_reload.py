@@ -31,6 +31,9 @@ async def _change_caps(
     result = await hass.config_entries.options.async_configure(
         flow["flow_id"], {CONF_SESSION_CAP: session, CONF_HEAT_CAP: heat}
     )
+    # The form shows what changes before it is saved.
+    assert result["step_id"] == "confirm"
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import logging
 import os
+import tempfile
 from typing import Any
 
 from freezegun import freeze_time
@@ -155,7 +156,10 @@ class MassageMachine(RuleBasedStateMachine):
         self.errors = _ErrorRecorder()
         logging.getLogger().addHandler(self.errors)
         self.massagers: dict[str, Massager] = {}
-        self._hass_context = async_test_home_assistant()
+        # Its own configuration folder: setting up writes files there (the voice
+        # sentences), which must not land in the test package's shared one.
+        self.config_dir = tempfile.TemporaryDirectory(prefix="massage-machine-")
+        self._hass_context = async_test_home_assistant(config_dir=self.config_dir.name)
         try:
             self._run(self._async_start())
         except BaseException:
@@ -225,6 +229,7 @@ class MassageMachine(RuleBasedStateMachine):
             self._run(self.loop.shutdown_asyncgens())
             self._run(self.loop.shutdown_default_executor())
             self.loop.close()
+            self.config_dir.cleanup()
 
     async def _async_stop(self) -> None:
         hass = getattr(self, "hass", None)
