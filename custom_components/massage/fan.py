@@ -23,6 +23,10 @@ from .errors import translated
 
 PARALLEL_UPDATES = 1
 
+# Whether a safety cap is due that the device has not taken: the fan then runs
+# against Home Assistant's will, which a plain "on" would hide.
+ATTR_CAP_OVERDUE = "cap_overdue"
+
 MASSAGE_FAN = FanEntityDescription(key="massage", translation_key="massage", name=None)
 
 
@@ -73,6 +77,12 @@ class MassageFan(MassageEntity, FanEntity):
         if not self.device_state.on:
             return 0
         return ranged_value_to_percentage(self._level_range, self.device_state.level)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Whether a safety cap is overdue."""
+        return {ATTR_CAP_OVERDUE: self.safety.cap_overdue}
 
     @property
     @override

@@ -40,7 +40,8 @@ async def _translate_errors[T](call: Callable[[], Awaitable[T]]) -> T:
     except MassageRequestError as err:
         raise CommandRejectedError(err.code, err.message) from err
     except MassageError as err:
-        raise DeviceIncompatibleError(str(err)) from err
+        # Garbled or of the wrong types: this answer is unusable, the next may not be.
+        raise DriverError(str(err)) from err
 
 
 class LocalApiDriver(MassageDriver):
@@ -72,6 +73,8 @@ class LocalApiDriver(MassageDriver):
         try:
             self._info = await _translate_errors(self._client.info)
         except CommandRejectedError as err:
+            if err.reason != "unsupported":
+                raise  # busy or failing, which may pass
             # Asked for nothing but its identity, "unsupported" can only mean an
             # API version we do not speak: no retry will help.
             raise DeviceIncompatibleError(str(err)) from err

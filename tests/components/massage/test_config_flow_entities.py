@@ -368,13 +368,16 @@ async def test_the_demo_massager_follows_its_helpers(
     await advance(hass, freezer, timedelta(seconds=2))
     assert hass.states.get(fan).state == "off"
     assert hass.states.get(PLUG).state == "on"
-    # Above 5 W it runs again, as when started by its own button.
+    # Above 5 W it runs again, as when started by its own button: shown once the
+    # quarter-second cool-down after the last change shown has passed.
     await _set_power(hass, 35)
+    await advance(hass, freezer, timedelta(seconds=1))
     assert hass.states.get(fan).state == "on"
     # The plug switched off by hand switches it off.
     await hass.services.async_call(
         "input_boolean", "turn_off", {"entity_id": PLUG}, blocking=True
     )
+    await advance(hass, freezer, timedelta(seconds=1))
     assert hass.states.get(fan).state == "off"
     # The programme and intensity set on the helpers are the massager's.
     await hass.services.async_call(
@@ -383,6 +386,7 @@ async def test_the_demo_massager_follows_its_helpers(
         {"entity_id": MODE, "option": "combined"},
         blocking=True,
     )
+    await advance(hass, freezer, timedelta(seconds=1))
     assert hass.states.get(fan).attributes["preset_mode"] == "combined"
     # Left running, Home Assistant's own timer stops it (15 minutes by default).
     await hass.services.async_call("fan", "turn_on", {"entity_id": fan}, blocking=True)

@@ -8,7 +8,7 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -231,17 +231,19 @@ async def test_own_timer_ends_the_session(
     assert hass.states.get(FAN).state == "off"
 
 
-async def test_unload_leaves_the_sources_and_the_massager_off(
+async def test_disabling_leaves_the_sources_and_the_massager_off(
     hass: HomeAssistant, spa: Spa
 ) -> None:
-    """Unloading stops it; the source entities stay, only switched off."""
+    """Disabling the entry stops it; the source entities stay, only switched off."""
     entry = spa_entry()
     await setup_entry(hass, entry)
     await hass.services.async_call(
         DOMAIN, "start_session", {"entity_id": FAN, "heat": 1}, blocking=True
     )
     assert spa.plug.is_on
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_set_disabled_by(
+        entry.entry_id, ConfigEntryDisabler.USER
+    )
     await hass.async_block_till_done()
     assert not spa.plug.is_on
     assert spa.heat.current_option == "off"
@@ -278,6 +280,26 @@ async def test_a_removed_entity_makes_it_unavailable_with_a_repair(
     await platform.async_add_entities([FakeSelect("spa_mode", MODES, "combined")])
     await wait_for(hass, lambda: hass.states.get(FAN).state == "off")
     assert hass.states.get(FAN).attributes["preset_mode"] == "combined"
+    assert (
+        issue_registry.async_get_issue(DOMAIN, issue_id(entry.entry_id, "mode")) is None
+    )
+
+
+async def test_removing_the_massager_takes_its_repair_away(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    issue_registry: ir.IssueRegistry,
+    spa: Spa,
+) -> None:
+    """An issue about an entry that is gone would ask for a fix nobody can make."""
+    entry = spa_entry()
+    await setup_entry(hass, entry)
+    entity_registry.async_remove("select.spa_mode")
+    await wait_for(hass, lambda: hass.states.get(FAN).state == STATE_UNAVAILABLE)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry.entry_id, "mode"))
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
     assert (
         issue_registry.async_get_issue(DOMAIN, issue_id(entry.entry_id, "mode")) is None
     )
