@@ -62,9 +62,10 @@ class MassageEntity(CoordinatorEntity[MassageCoordinator]):
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, info.id)},
             name=info.name,
-            manufacturer=info.manufacturer,
-            model=info.model,
-            sw_version=info.firmware,
+            # An empty text would show as a blank line on the device page.
+            manufacturer=info.manufacturer or None,
+            model=info.model or None,
+            sw_version=info.firmware or None,
             configuration_url=coordinator.driver.configuration_url,
         )
 

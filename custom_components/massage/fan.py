@@ -43,7 +43,7 @@ class MassageFan(MassageEntity, FanEntity):
     """On/off, level as a percentage, and massage programmes as preset modes.
 
     A fan is what Assist, Alexa and Google already know how to switch, speed up
-    and set to a mode, so no custom sentences are needed.
+    and set to a mode; the shipped sentences add the massage words on top.
     """
 
     def __init__(
@@ -63,6 +63,12 @@ class MassageFan(MassageEntity, FanEntity):
             features |= FanEntityFeature.PRESET_MODE
             self._attr_preset_modes = list(capabilities.modes)
         self._attr_supported_features = features
+
+    @property
+    @override
+    def assumed_state(self) -> bool:
+        """Whether on, level or mode is assumed, so the UI offers both on and off."""
+        return self.coordinator.driver.assumed_state
 
     @property
     @override

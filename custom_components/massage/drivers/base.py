@@ -81,6 +81,11 @@ class MassageDriver(ABC):
     def configuration_url(self) -> str | None:
         """Where a person can look at the device, if anywhere."""
 
+    @property
+    def assumed_state(self) -> bool:
+        """Whether some of the state is what was last commanded, not read back."""
+        return False
+
     @abstractmethod
     async def async_connect(self) -> MassageDeviceInfo:
         """Reach the device and learn what it is.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import override
 
+from yarl import URL
+
 from ..api import (
     DeviceInfo as MassageDeviceInfo,
     DeviceState,
@@ -65,7 +67,10 @@ class LocalApiDriver(MassageDriver):
     @override
     def configuration_url(self) -> str:
         """The device's own address."""
-        return f"http://{self._client.host}:{self._client.port}"
+        # yarl puts an IPv6 address in brackets, as a URL needs it.
+        return str(
+            URL.build(scheme="http", host=self._client.host, port=self._client.port)
+        )
 
     @override
     async def async_connect(self) -> MassageDeviceInfo:

@@ -37,6 +37,7 @@ from emulator import DeviceServer
 from .conftest import FROZEN_NOW, entry_for, setup_entry, wait_for
 from .entities_backend import (
     CallLog,
+    FakeButton,
     FakeSelect,
     FakeSwitch,
     advance,
@@ -183,6 +184,42 @@ async def test_device_comes_from_the_source_device(
         "3.0",
     )
     assert device.configuration_url is None
+
+
+async def test_a_source_device_without_maker_or_model_leaves_them_blank(
+    hass: HomeAssistant, device_registry: dr.DeviceRegistry, spa: Spa
+) -> None:
+    """Empty texts would show as empty lines on the device page: none instead."""
+    source_entry = MockConfigEntry(domain="esphome")
+    source_entry.add_to_hass(hass)
+    source = device_registry.async_get_or_create(
+        config_entry_id=source_entry.entry_id,
+        identifiers={("esphome", "relay-board")},
+    )
+    entry = spa_entry(source_device=source.id)
+    await setup_entry(hass, entry)
+    (device,) = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert (device.manufacturer, device.model, device.sw_version) == (None, None, None)
+
+
+async def test_a_mode_counted_in_presses_shows_as_assumed(
+    hass: HomeAssistant, spa: Spa
+) -> None:
+    """The dashboard then offers both on and off, as for any assumed state."""
+    await async_add_entities(hass, FakeButton("spa_mode_next"))
+    data = spa_data()
+    data["roles"]["mode"] = {
+        "means": "cycle",
+        "next": {"entity_id": "button.spa_mode_next"},
+        "modes": MODES,
+        "resets_to": "kneading",
+    }
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Foot Spa", unique_id="spa-1", data=data
+    )
+    await setup_entry(hass, entry)
+    # Read back from the selects, the spa's fan in test_entities is not assumed.
+    assert hass.states.get(FAN).attributes["assumed_state"] is True
 
 
 async def test_caps_stop_heat_and_session_in_virtual_time(
