@@ -1164,7 +1164,7 @@ async def test_nothing_is_known_before_connecting(hass: HomeAssistant) -> None:
         name="X",
     )
     assert driver.assumed_roles == frozenset()
-    assert driver.via_device is None
+    assert driver.via_device_id is None
     with pytest.raises(DeviceUnavailableError):
         await driver.async_fetch_state()
 

@@ -174,8 +174,9 @@ async def test_device_comes_from_the_source_device(
     await setup_entry(hass, entry)
     driver = entry.runtime_data.coordinator.driver
     assert isinstance(driver, EntitiesDriver)
-    assert driver.via_device == ("tuya", "bf0123")
     (device,) = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    # Its page links to the device the entities come from.
+    assert device.via_device_id == source.id
     assert device.identifiers == {(DOMAIN, "spa-1")}
     assert (device.name, device.manufacturer, device.model, device.sw_version) == (
         "Foot Spa",
