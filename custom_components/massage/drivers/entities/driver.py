@@ -20,7 +20,6 @@ from homeassistant.helpers.event import (
     async_track_state_report_event,
 )
 from homeassistant.util import dt as dt_util
-import probatio as vol
 
 from ...api import (
     Capabilities,
@@ -28,6 +27,7 @@ from ...api import (
     DeviceKind,
     DeviceState,
 )
+from ...compat import vol
 from ...const import DOMAIN, LOGGER
 from ..base import (
     CommandRejectedError,
