@@ -46,6 +46,7 @@ from .entities_backend import (
 FAN = "fan.foot_spa"
 PLATFORMS = [
     Platform.BINARY_SENSOR,
+    Platform.EVENT,
     Platform.FAN,
     Platform.SELECT,
     Platform.SENSOR,

@@ -1,0 +1,81 @@
+"""Say in Activity why a massager started and stopped, in Home Assistant's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import math
+from typing import Any, Final
+
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ENTITY_ID,
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
+from homeassistant.components.logbook.models import LazyEventPartialState
+from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, ATTR_NAME
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.translation import async_get_cached_translations
+
+from .const import DOMAIN
+from .sessions import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED, StartedBy
+
+type Describe = Callable[[LazyEventPartialState], dict[str, Any]]
+
+_PHRASES: Final = f"component.{DOMAIN}.common."
+SECONDS_PER_MINUTE: Final = 60
+
+
+@callback
+def async_describe_events(
+    hass: HomeAssistant,
+    async_describe_event: Callable[[str, str, Describe], None],
+) -> None:
+    """Describe the start and the end of every massager's sessions."""
+
+    @callback
+    def say(key: str, **placeholders: object) -> str:
+        """Return a phrase in Home Assistant's language, else in English."""
+        for language in (hass.config.language, "en"):
+            phrases = async_get_cached_translations(hass, language, "common", DOMAIN)
+            if (phrase := phrases.get(f"{_PHRASES}{key}")) is not None:
+                return phrase.format(**placeholders)
+        return key  # the integration's translations were never loaded
+
+    @callback
+    def duration(minutes: object) -> str:
+        """Return a session's length: whole minutes, or seconds when under one."""
+        seconds = 0
+        if (
+            isinstance(minutes, int | float)
+            and not isinstance(minutes, bool)
+            and math.isfinite(minutes)
+        ):
+            seconds = max(0, round(minutes * 60))
+        if seconds < SECONDS_PER_MINUTE:
+            return say("logbook_seconds", seconds=seconds)
+        return say("logbook_minutes", minutes=round(seconds / SECONDS_PER_MINUTE))
+
+    @callback
+    def describe(event: LazyEventPartialState) -> dict[str, Any]:
+        data = event.data
+        if event.event_type == EVENT_SESSION_STARTED:
+            routine = data.get("started_by") == StartedBy.ROUTINE
+            message = say("logbook_started_routine" if routine else "logbook_started")
+        else:
+            message = say(
+                f"logbook_ended_{data.get('reason')}",
+                duration=duration(data.get("minutes")),
+            )
+        # The device's name now, as Activity names its entities; else as it was.
+        name = data.get(ATTR_NAME, DOMAIN)
+        if device := dr.async_get(hass).async_get(str(data.get(ATTR_DEVICE_ID))):
+            name = device.name_by_user or device.name or name
+        return {
+            LOGBOOK_ENTRY_NAME: name,
+            LOGBOOK_ENTRY_MESSAGE: message,
+            LOGBOOK_ENTRY_ENTITY_ID: data.get(ATTR_ENTITY_ID),
+        }
+
+    async_describe_event(DOMAIN, EVENT_SESSION_STARTED, describe)
+    async_describe_event(DOMAIN, EVENT_SESSION_ENDED, describe)
