@@ -235,22 +235,28 @@ class SessionTracker:
         state = self._coordinator.data
         if not state.on:
             if self._session is not None:
-                self._end(self._stop_reason(now), now)
+                self._end_stopped(now)
             self._seen_off = True
             return
         if self._session is None:
             self._begin(state, now)
-        self._device_end = state.session_end
+        # The end the device's timer sets; one already past when heard (a wrong
+        # clock, or a time at the calendar's edge) is no end at all.
+        end = state.session_end
+        if end is None or end >= now - SESSION_TIMER_TOLERANCE:
+            self._device_end = end
 
-    def _stop_reason(self, now: datetime) -> EndReason:
+    def _end_stopped(self, now: datetime) -> None:
+        """End a session the device reports off: for whoever claimed it, or why."""
         if self._stop_claims:
-            return self._stop_claims[-1]
-        if (
-            self._device_end is not None
-            and now + SESSION_TIMER_TOLERANCE >= self._device_end
+            self._end(self._stop_claims[-1], now)
+        elif (end := self._device_end) is not None and (
+            now + SESSION_TIMER_TOLERANCE >= end
         ):
-            return EndReason.TIMER
-        return EndReason.USER
+            # Heard late (a reload in between, say), it ended when its timer did.
+            self._end(EndReason.TIMER, min(now, end))
+        else:
+            self._end(EndReason.USER, now)
 
     def _begin(self, state: DeviceState, now: datetime) -> None:
         if self._start_claims:
