@@ -18,12 +18,13 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.translation import async_get_cached_translations
 
 from .const import DOMAIN
-from .sessions import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED, StartedBy
+from .sessions import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED, EndReason, StartedBy
 
 type Describe = Callable[[LazyEventPartialState], dict[str, Any]]
 
 _PHRASES: Final = f"component.{DOMAIN}.common."
-SECONDS_PER_MINUTE: Final = 60
+# Caps end every session within an hour; a day is beyond any.
+LONGEST_SESSION_MINUTES: Final = 24 * 60
 
 
 @callback
@@ -44,17 +45,19 @@ def async_describe_events(
 
     @callback
     def duration(minutes: object) -> str:
-        """Return a session's length: whole minutes, or seconds when under one."""
-        seconds = 0
+        """Return a session's length in whole minutes, or that it was under one.
+
+        Anyone may fire the event: a length that no session can have is unknown.
+        """
         if (
-            isinstance(minutes, int | float)
-            and not isinstance(minutes, bool)
-            and math.isfinite(minutes)
+            not isinstance(minutes, int | float)
+            or isinstance(minutes, bool)
+            or not 0 <= minutes <= LONGEST_SESSION_MINUTES
         ):
-            seconds = max(0, round(minutes * 60))
-        if seconds < SECONDS_PER_MINUTE:
-            return say("logbook_seconds", seconds=seconds)
-        return say("logbook_minutes", minutes=round(seconds / SECONDS_PER_MINUTE))
+            return say("logbook_unknown_duration")
+        if minutes < 1:
+            return say("logbook_under_a_minute")
+        return say("logbook_minutes", minutes=math.floor(minutes + 0.5))
 
     @callback
     def describe(event: LazyEventPartialState) -> dict[str, Any]:
@@ -63,8 +66,10 @@ def async_describe_events(
             routine = data.get("started_by") == StartedBy.ROUTINE
             message = say("logbook_started_routine" if routine else "logbook_started")
         else:
+            reason = data.get("reason")
+            known = isinstance(reason, str) and reason in EndReason
             message = say(
-                f"logbook_ended_{data.get('reason')}",
+                f"logbook_ended_{reason}" if known else "logbook_ended",
                 duration=duration(data.get("minutes")),
             )
         # The device's name now, as Activity names its entities; else as it was.
