@@ -13,10 +13,11 @@ from homeassistant.components.logbook.const import (
 )
 from homeassistant.components.logbook.models import LazyEventPartialState
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, ATTR_NAME
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback, valid_entity_id
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.translation import async_get_cached_translations
 
+from .api import MAX_TEXT_LENGTH, clean_text
 from .const import DOMAIN
 from .sessions import EVENT_SESSION_ENDED, EVENT_SESSION_STARTED, EndReason, StartedBy
 
@@ -73,13 +74,19 @@ def async_describe_events(
                 duration=duration(data.get("minutes")),
             )
         # The device's name now, as Activity names its entities; else as it was.
-        name = data.get(ATTR_NAME, DOMAIN)
+        name = data.get(ATTR_NAME)
+        name = clean_text(name, MAX_TEXT_LENGTH) if isinstance(name, str) else ""
         if device := dr.async_get(hass).async_get(str(data.get(ATTR_DEVICE_ID))):
             name = device.name_by_user or device.name or name
+        entity_id = data.get(ATTR_ENTITY_ID)
         return {
-            LOGBOOK_ENTRY_NAME: name,
+            LOGBOOK_ENTRY_NAME: name or DOMAIN,
             LOGBOOK_ENTRY_MESSAGE: message,
-            LOGBOOK_ENTRY_ENTITY_ID: data.get(ATTR_ENTITY_ID),
+            LOGBOOK_ENTRY_ENTITY_ID: (
+                entity_id
+                if isinstance(entity_id, str) and valid_entity_id(entity_id)
+                else None
+            ),
         }
 
     async_describe_event(DOMAIN, EVENT_SESSION_STARTED, describe)

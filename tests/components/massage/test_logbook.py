@@ -33,6 +33,7 @@ FOOT = "fan.foot_and_leg_massager"
 NAME = "Foot and Leg Massager"
 UNDER = "less than a minute"
 UNKNOWN = "an unknown time"
+GENERIC = f"stopped after {UNKNOWN}"
 
 ENGLISH = {
     EndReason.TIMER: "stopped: its timer ran out after 10 min",
@@ -194,6 +195,8 @@ async def test_every_reason(
             {"device_id": "x", "reason": "user", "minutes": 5},
             "switched off after 5 min",
         ),
+        ({"device_id": ["x"], "entity_id": ["fan.x"], "name": {"a": 1}}, GENERIC),
+        ({"entity_id": "not an entity id", "name": "\u202e" * 3}, GENERIC),
     ],
 )
 async def test_events_that_no_session_fired(
