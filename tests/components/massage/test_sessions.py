@@ -31,6 +31,7 @@ from custom_components.massage.sessions import (
 from emulator import DeviceServer
 
 from .conftest import FROZEN_NOW, advance, entry_for, setup_entry, wait_for
+from .entities_backend import FakeSwitch, async_add_entities
 from .routine_helpers import call, device_id, quiet_heartbeats, setup_devices
 
 FOOT = "fan.foot_and_leg_massager"
@@ -432,6 +433,48 @@ async def test_parked_and_never_taken_over(
     assert not foot_leg_server.device.state.on
     assert sessions.reasons == ["shutdown"]
     assert sessions.ended[0].data["minutes"] == 2.0
+
+
+async def test_a_massager_built_from_entities(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, sessions: Sessions
+) -> None:
+    """The other driver's sessions end for the same reasons, its own timer too."""
+    plug = FakeSwitch("plug")
+    await async_add_entities(hass, plug)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Plug Massager",
+        unique_id="plug-1",
+        data={
+            "backend": "entities",
+            "kind": "foot_leg",
+            "timer_options": [10],
+            "roles": {
+                "power": {"means": "toggle", "entity_id": "switch.plug", "delay": 0}
+            },
+        },
+    )
+    await setup_entry(hass, entry)
+    plug_fan = "fan.plug_massager"
+
+    # Home Assistant's own timer stops a massager that has none.
+    await fan(hass, "turn_on", plug_fan)
+    await advance(hass, freezer, timedelta(minutes=10))
+    assert plug.is_on is False
+    # Switched on at the plug, and off there.
+    plug.update(is_on=True)
+    await wait_for(hass, lambda: len(sessions.started) == 2)
+    await advance(hass, freezer, timedelta(minutes=4))
+    plug.update(is_on=False)
+    await ended(hass, sessions, 2)
+
+    assert sessions.starters == ["home_assistant", "device"]
+    assert sessions.reasons == ["timer", "user"]
+    assert [event.data["minutes"] for event in sessions.ended] == [10.0, 4.0]
+    assert hass.states.get("event.plug_massager_session").attributes["reason"] == (
+        "user"
+    )
+    await hass.config_entries.async_remove(entry.entry_id)
 
 
 # Reloads and sessions found running
