@@ -26,7 +26,14 @@ from custom_components.massage.sessions import (
 )
 from emulator import DeviceServer
 
-from .conftest import FROZEN_NOW, advance, entry_for, setup_entry, wait_for
+from .conftest import (
+    FROZEN_NOW,
+    advance,
+    entry_for,
+    setup_entry,
+    setup_entry_with,
+    wait_for,
+)
 from .routine_helpers import call, quiet_heartbeats, setup_devices
 
 FOOT = "fan.foot_and_leg_massager"
@@ -104,10 +111,7 @@ async def test_a_capped_session_in_english_and_german(
     activity: Any,
 ) -> None:
     """Activity says that the massager started, and that its cap stopped it, when."""
-    entry = entry_for(foot_leg_server)
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, options={CONF_SESSION_CAP: 20})
-    await setup_entry(hass, entry)
+    await setup_entry_with(hass, foot_leg_server, **{CONF_SESSION_CAP: 20})
     await hass.services.async_call(
         DOMAIN, "start_session", {"entity_id": FOOT, "minutes": 30}, blocking=True
     )

@@ -15,7 +15,6 @@ from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     mock_restore_cache_with_extra_data,
 )
 
@@ -26,9 +25,8 @@ from .conftest import (
     FOOT_LEG_ID,
     FROZEN_NOW,
     advance,
-    entry_for,
     serve,
-    setup_entry,
+    setup_entry_with,
     wait_for,
 )
 from .routine_helpers import quiet_heartbeats
@@ -58,17 +56,6 @@ def clock(
     freezer.move_to(FROZEN_NOW)
     with quiet_heartbeats(foot_leg_server):
         yield freezer
-
-
-async def foot_entry(
-    hass: HomeAssistant, server: DeviceServer, **options: int
-) -> MockConfigEntry:
-    """Set up the foot and leg massager with the given options."""
-    entry = entry_for(server)
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, options=options)
-    await setup_entry(hass, entry)
-    return entry
 
 
 async def session(hass: HomeAssistant, minutes: int = 30) -> None:
@@ -128,7 +115,7 @@ async def test_session_end_is_the_earlier_of_timer_and_cap(
     shown: timedelta,
 ) -> None:
     """The sensor shows when the session ends: at the cap, or by the timer first."""
-    await foot_entry(hass, short_timer_server, **{CONF_SESSION_CAP: cap})
+    await setup_entry_with(hass, short_timer_server, **{CONF_SESSION_CAP: cap})
     await session(hass, timer)
 
     ends = dt_util.parse_datetime(hass.states.get(SESSION_END).state)
@@ -145,7 +132,7 @@ async def test_massage_time_adds_up_across_sessions(
     hass: HomeAssistant, clock: FrozenDateTimeFactory, foot_leg_server: DeviceServer
 ) -> None:
     """Each session adds its minutes; a running one counts minute by minute."""
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     written = record(hass)
     assert massage_time(hass) == 0.0
 
@@ -178,7 +165,7 @@ async def test_massage_time_across_midnight_and_days(
     hass: HomeAssistant, clock: FrozenDateTimeFactory, foot_leg_server: DeviceServer
 ) -> None:
     """A session over midnight counts on both sides; the next day adds to it."""
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     written = record(hass)
     midnight = dt_util.start_of_local_day(dt_util.now() + timedelta(days=1))
     clock.move_to(midnight - timedelta(minutes=10))
@@ -203,7 +190,7 @@ async def test_massage_time_kept_while_unavailable(
     hass: HomeAssistant, clock: FrozenDateTimeFactory, foot_leg_server: DeviceServer
 ) -> None:
     """A device that vanishes keeps its massage time, counted until it went."""
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     await session(hass)
     await advance(hass, clock, timedelta(minutes=4))
     await foot_leg_server.stop()
@@ -218,7 +205,7 @@ async def test_massage_time_counts_a_reloaded_session_once(
     hass: HomeAssistant, clock: FrozenDateTimeFactory, foot_leg_server: DeviceServer
 ) -> None:
     """A reload hands the session over: its minutes are neither lost nor doubled."""
-    entry = await foot_entry(hass, foot_leg_server)
+    entry = await setup_entry_with(hass, foot_leg_server)
     await session(hass)
     await advance(hass, clock, timedelta(minutes=4))
     await hass.config_entries.async_reload(entry.entry_id)
@@ -255,7 +242,7 @@ async def test_massage_time_stored_as_home_assistant_stops(
         ]
         return dict(item["extra_data"])
 
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     await session(hass)
     await advance(hass, clock, timedelta(minutes=3))
     await stop(hass)
@@ -292,7 +279,7 @@ async def test_massage_time_restored_after_a_restart(
     """Restored, the time goes on from where it was."""
     before = (dt_util.utcnow() - timedelta(hours=3)).isoformat()
     mock_restore_cache_with_extra_data(hass, [_restored(42.25, before)])
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     assert massage_time(hass) == 42.2
 
     await session(hass)
@@ -309,7 +296,7 @@ async def test_massage_time_after_a_restart_with_the_device_running(
     mock_restore_cache_with_extra_data(hass, [_restored(10.0, now.isoformat())])
     clock.tick(timedelta(minutes=30))
     foot_leg_server.device.write({"on": True, "timer": 30})
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     assert massage_time(hass) == 10.0
     await advance(hass, clock, timedelta(minutes=5))
     assert massage_time(hass) == 15.0
@@ -341,7 +328,7 @@ async def test_massage_time_restored_from_garbage(
 ) -> None:
     """Stored data that is no massage time starts from nothing; nothing breaks."""
     mock_restore_cache_with_extra_data(hass, [_restored(value, counted_until)])
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     assert massage_time(hass) == restored
 
     await session(hass)

@@ -30,7 +30,14 @@ from custom_components.massage.sessions import (
 )
 from emulator import DeviceServer
 
-from .conftest import FROZEN_NOW, advance, entry_for, setup_entry, wait_for
+from .conftest import (
+    FROZEN_NOW,
+    advance,
+    entry_for,
+    setup_entry,
+    setup_entry_with,
+    wait_for,
+)
 from .entities_backend import FakeSwitch, async_add_entities
 from .routine_helpers import call, device_id, quiet_heartbeats, setup_devices
 
@@ -81,17 +88,6 @@ def sessions(
     return Sessions(hass)
 
 
-async def foot_entry(
-    hass: HomeAssistant, server: DeviceServer, **options: int
-) -> MockConfigEntry:
-    """Set up the foot and leg massager with the given options."""
-    entry = entry_for(server)
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, options=options)
-    await setup_entry(hass, entry)
-    return entry
-
-
 async def fan(hass: HomeAssistant, service: str, entity_id: str = FOOT) -> None:
     """Switch a massager's main entity, as a person would on a dashboard."""
     await hass.services.async_call(
@@ -114,7 +110,7 @@ async def test_timer(
     sessions: Sessions,
 ) -> None:
     """The device's own timer ends it: the bus and the entity say so, and how long."""
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     await fan(hass, "turn_on")
     await advance(hass, freezer, timedelta(minutes=10))
     await ended(hass, sessions)
@@ -153,7 +149,7 @@ async def test_session_cap(
     sessions: Sessions,
 ) -> None:
     """The guard's cap ends it before the device's timer would."""
-    await foot_entry(hass, foot_leg_server, **{CONF_SESSION_CAP: 1})
+    await setup_entry_with(hass, foot_leg_server, **{CONF_SESSION_CAP: 1})
     await fan(hass, "turn_on")
     await advance(hass, freezer, timedelta(minutes=1))
     await ended(hass, sessions)
@@ -171,7 +167,7 @@ async def test_heat_cap_ends_no_session(
     sessions: Sessions,
 ) -> None:
     """The heat cap switches heat off; the session goes on to its timer."""
-    await foot_entry(hass, foot_leg_server, **{CONF_HEAT_CAP: 1})
+    await setup_entry_with(hass, foot_leg_server, **{CONF_HEAT_CAP: 1})
     await hass.services.async_call(
         "switch",
         "turn_on",
@@ -196,7 +192,7 @@ async def test_user_by_the_fan(
     sessions: Sessions,
 ) -> None:
     """Switched off in Home Assistant: a person's (or an automation's) doing."""
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     await fan(hass, "turn_on")
     await advance(hass, freezer, timedelta(minutes=3))
     await fan(hass, "turn_off")
@@ -213,7 +209,7 @@ async def test_user_by_the_device_button(
     sessions: Sessions,
 ) -> None:
     """Started and stopped on the device: the device started it, a person ended it."""
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     foot_leg_server.device.press_power()
     await wait_for(hass, lambda: len(sessions.started) == 1)
     await advance(hass, freezer, timedelta(minutes=2, seconds=30))
@@ -309,7 +305,7 @@ async def test_unavailable(
     sessions: Sessions,
 ) -> None:
     """A device that vanishes while running ends its session, fired all the same."""
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     await fan(hass, "turn_on")
     await advance(hass, freezer, timedelta(minutes=4))
     await foot_leg_server.stop()
@@ -330,7 +326,7 @@ async def test_back_from_unavailable_running(
     sessions: Sessions,
 ) -> None:
     """A device that comes back running starts a session nobody knows the start of."""
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     await fan(hass, "turn_on")
     foot_leg_server.faults.refuse_connections = True
     await ended(hass, sessions)
@@ -349,7 +345,7 @@ async def test_home_assistant_stops(
     sessions: Sessions,
 ) -> None:
     """Home Assistant stopping ends the session as it stops the device."""
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     await fan(hass, "turn_on")
     await advance(hass, freezer, timedelta(minutes=7))
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
@@ -385,7 +381,7 @@ async def test_entry_removed(
     sessions: Sessions,
 ) -> None:
     """Removing the entry ends the session; the bus says so, the entity being gone."""
-    entry = await foot_entry(hass, foot_leg_server)
+    entry = await setup_entry_with(hass, foot_leg_server)
     await fan(hass, "turn_on")
     await advance(hass, freezer, timedelta(minutes=2))
     await hass.config_entries.async_remove(entry.entry_id)
@@ -404,7 +400,7 @@ async def test_entry_disabled(
     sessions: Sessions,
 ) -> None:
     """Disabling the entry stops the device and ends its session."""
-    entry = await foot_entry(hass, foot_leg_server)
+    entry = await setup_entry_with(hass, foot_leg_server)
     await fan(hass, "turn_on")
     await hass.config_entries.async_set_disabled_by(
         entry.entry_id, ConfigEntryDisabler.USER
@@ -422,7 +418,7 @@ async def test_parked_and_never_taken_over(
     sessions: Sessions,
 ) -> None:
     """Unloaded for a reload that never sets up again: over when the grace ends."""
-    entry = await foot_entry(hass, foot_leg_server)
+    entry = await setup_entry_with(hass, foot_leg_server)
     await fan(hass, "turn_on")
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
@@ -487,7 +483,7 @@ async def test_reload_keeps_one_session(
     sessions: Sessions,
 ) -> None:
     """A reload neither ends the session nor starts one; its minutes run on."""
-    entry = await foot_entry(hass, foot_leg_server)
+    entry = await setup_entry_with(hass, foot_leg_server)
     await hass.services.async_call(
         DOMAIN, "start_session", {"entity_id": FOOT, "minutes": 30}, blocking=True
     )
@@ -514,7 +510,7 @@ async def test_reload_while_the_timer_ends(
     sessions: Sessions,
 ) -> None:
     """A session handed over that ended meanwhile ends for its timer."""
-    entry = await foot_entry(hass, foot_leg_server)
+    entry = await setup_entry_with(hass, foot_leg_server)
     await fan(hass, "turn_on")
     await advance(hass, freezer, timedelta(minutes=9, seconds=30))
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -536,7 +532,7 @@ async def test_found_running_at_setup(
 ) -> None:
     """A session running before Home Assistant saw it: nobody knows who started it."""
     foot_leg_server.device.write({"on": True, "level": 3, "heat": 2})
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
 
     assert sessions.starters == ["unknown"]
     state = hass.states.get(FOOT_SESSION)
@@ -559,7 +555,7 @@ async def test_session_end_at_the_calendar_edge(
     edge: str,
 ) -> None:
     """A timer claimed to end at the calendar's edge: a person's stop is theirs."""
-    await foot_entry(hass, foot_leg_server)
+    await setup_entry_with(hass, foot_leg_server)
     foot_leg_server.faults.reported_time = edge
     await fan(hass, "turn_on")
     await advance(hass, freezer, timedelta(minutes=1))
