@@ -154,7 +154,6 @@ class SessionTracker:
         self._start_claims: list[StartedBy] = []
         self._listeners: list[SessionListener] = []
         self._unsubscribe: CALLBACK_TYPE | None = None
-        self._closed = False
 
     @property
     def session(self) -> Session | None:
@@ -200,22 +199,21 @@ class SessionTracker:
     @callback
     def async_end(self, reason: EndReason) -> None:
         """End the running session now: Home Assistant no longer follows it."""
-        if self._session is not None:
-            self._end(reason, dt_util.utcnow())
+        if (session := self._session) is not None:
+            self._end(session, reason, dt_util.utcnow())
 
     @callback
     def async_hand_over(self) -> Handover | None:
         """Stop following; return the running session for the next set-up."""
-        handover = (
-            None if self._session is None else Handover(self._session, self._device_end)
-        )
         self.async_close()
-        return handover
+        if (session := self._session) is None:
+            return None
+        self._session = None  # the next set-up's now, and ended by it alone
+        return Handover(session, self._device_end)
 
     @callback
     def async_close(self) -> None:
-        """Stop following the device; nothing more is told."""
-        self._closed = True
+        """Stop following the device."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -223,19 +221,18 @@ class SessionTracker:
     @callback
     def _follow(self) -> None:
         """Begin or end a session to match what the coordinator knows."""
-        if self._closed:
-            return
         now = dt_util.utcnow()
+        session = self._session
         if not self._coordinator.last_update_success:
             # The session is over for us; a device that is back running starts anew.
             self._seen_off = False
-            if self._session is not None:
-                self._end(EndReason.UNAVAILABLE, now)
+            if session is not None:
+                self._end(session, EndReason.UNAVAILABLE, now)
             return
         state = self._coordinator.data
         if not state.on:
-            if self._session is not None:
-                self._end_stopped(now)
+            if session is not None:
+                self._end_stopped(session, now)
             self._seen_off = True
             return
         if self._session is None:
@@ -246,17 +243,17 @@ class SessionTracker:
         if end is None or end >= now - SESSION_TIMER_TOLERANCE:
             self._device_end = end
 
-    def _end_stopped(self, now: datetime) -> None:
+    def _end_stopped(self, session: Session, now: datetime) -> None:
         """End a session the device reports off: for whoever claimed it, or why."""
         if self._stop_claims:
-            self._end(self._stop_claims[-1], now)
+            self._end(session, self._stop_claims[-1], now)
         elif (end := self._device_end) is not None and (
             now + SESSION_TIMER_TOLERANCE >= end
         ):
             # Heard late (a reload in between, say), it ended when its timer did.
-            self._end(EndReason.TIMER, min(now, end))
+            self._end(session, EndReason.TIMER, min(now, end))
         else:
-            self._end(EndReason.USER, now)
+            self._end(session, EndReason.USER, now)
 
     def _begin(self, state: DeviceState, now: datetime) -> None:
         if self._start_claims:
@@ -266,11 +263,9 @@ class SessionTracker:
         self._session = Session(now, started_by, state.level, state.mode, state.heat)
         self._tell(SessionStarted(self._session))
 
-    def _end(self, reason: EndReason, now: datetime) -> None:
-        if (session := self._session) is None:
-            return
+    def _end(self, session: Session, reason: EndReason, ended: datetime) -> None:
         self._session = self._device_end = None
-        self._tell(SessionEnded(session, now, reason))
+        self._tell(SessionEnded(session, ended, reason))
 
     def _tell(self, event: SessionEvent) -> None:
         """Tell the listeners, then the bus, with what Activity needs to name it."""

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+import json
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
@@ -18,6 +22,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
+from custom_components.massage import logbook
 from custom_components.massage.const import CONF_SESSION_CAP, DOMAIN
 from custom_components.massage.sessions import (
     EVENT_SESSION_ENDED,
@@ -36,6 +41,9 @@ from .conftest import (
 )
 from .routine_helpers import call, quiet_heartbeats, setup_devices
 
+TRANSLATIONS = (
+    Path(__file__).parents[3] / "custom_components" / "massage" / "translations"
+)
 FOOT = "fan.foot_and_leg_massager"
 NAME = "Foot and Leg Massager"
 UNDER = "less than a minute"
@@ -232,3 +240,58 @@ async def test_the_device_renamed_later(
     assert await activity(dt_util.utcnow() - timedelta(minutes=1)) == [
         ("Footsie", "started", FOOT)
     ]
+
+
+def test_every_phrase_is_in_the_translations() -> None:
+    """Each reason has its phrase; what voice does not say in "common" is said here."""
+    english = json.loads((TRANSLATIONS / "en.json").read_text(encoding="utf-8"))
+    phrases = {key for key in english["common"] if not key.startswith("voice_")}
+    assert phrases == {
+        "logbook_started",
+        "logbook_started_routine",
+        "logbook_ended",
+        *(f"logbook_ended_{reason}" for reason in EndReason),
+        "logbook_minutes",
+        "logbook_under_a_minute",
+        "logbook_unknown_duration",
+    }
+
+
+def _describer(hass: HomeAssistant) -> Any:
+    """The logbook's description of an ended session, called directly."""
+    described: dict[str, Any] = {}
+    logbook.async_describe_events(
+        hass,
+        lambda _domain, event_type, describe: described.update({event_type: describe}),
+    )
+    return lambda data: described[EVENT_SESSION_ENDED](
+        SimpleNamespace(event_type=EVENT_SESSION_ENDED, data=data)
+    )
+
+
+async def test_a_language_whose_words_are_not_loaded_yet(
+    hass: HomeAssistant, foot_leg_server: DeviceServer
+) -> None:
+    """Just after the language changed, before its words load, Activity says English."""
+    await setup_entry(hass, entry_for(foot_leg_server))
+    hass.config.language = "nl"
+    describe = _describer(hass)
+    assert describe({"reason": "user", "minutes": 2})["message"] == (
+        "switched off after 2 min"
+    )
+
+
+async def test_words_never_loaded(hass: HomeAssistant) -> None:
+    """Without the integration's translations, Activity shows the phrase's key."""
+    describe = _describer(hass)
+    # Home Assistant loads them with the integration; only a mock can undo that.
+    with patch(
+        "custom_components.massage.logbook.async_get_cached_translations",
+        return_value={},
+    ):
+        described = describe({"reason": "user", "minutes": 2})
+    assert described == {
+        "name": DOMAIN,
+        "message": "logbook_ended_user",
+        "entity_id": None,
+    }

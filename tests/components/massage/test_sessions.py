@@ -10,6 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Context, Event, HomeAssistant
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -471,6 +472,29 @@ async def test_a_massager_built_from_entities(
         "user"
     )
     await hass.config_entries.async_remove(entry.entry_id)
+
+
+async def test_device_deleted_from_the_registry(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    foot_leg_server: DeviceServer,
+    sessions: Sessions,
+) -> None:
+    """A session whose device is gone from the registry still ends, by its name."""
+    await setup_entry_with(hass, foot_leg_server)
+    await fan(hass, "turn_on")
+    registry = dr.async_get(hass)
+    registry.async_remove_device(device_id(hass, foot_leg_server))
+    await advance(hass, freezer, timedelta(minutes=1))
+    foot_leg_server.device.press_power()
+    await ended(hass, sessions)
+
+    assert sessions.ended[0].data == {
+        "name": "Foot and Leg Massager",
+        "reason": "user",
+        "minutes": 1.0,
+        "started": STARTED,
+    }
 
 
 # Reloads and sessions found running
