@@ -235,7 +235,7 @@ class SessionTracker:
                 self._end_stopped(session, now)
             self._seen_off = True
             return
-        if self._session is None:
+        if session is None:
             self._begin(state, now)
         # The end the device's timer sets; one already past when heard (a wrong
         # clock, or a time at the calendar's edge) is no end at all.
