@@ -29,10 +29,12 @@ from .routines import (
 )
 from .safety import SafetyCaps, SafetyGuard
 from .services import async_setup_services
+from .sessions import SessionTracker
 from .voice import async_setup_voice
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
+    Platform.EVENT,
     Platform.FAN,
     Platform.SELECT,
     Platform.SENSOR,
@@ -62,12 +64,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> b
         ),
         heat=timedelta(minutes=entry.options.get(CONF_HEAT_CAP, DEFAULT_HEAT_CAP)),
     )
-    safety = SafetyGuard(hass, coordinator, caps)
-    entry.runtime_data = MassageRuntimeData(coordinator=coordinator, safety=safety)
-    # A reload parked the running session, caps armed: this guard takes it over.
-    safety.start(SafetyGuard.async_take_parked(hass, coordinator.info.id))
+    # A reload parked the running session, caps armed: this entry takes it over,
+    # the session going on as it was.
+    parked = SafetyGuard.async_take_parked(hass, coordinator.info.id)
+    sessions = SessionTracker(
+        hass, coordinator, None if parked is None else parked.sessions.async_hand_over()
+    )
+    safety = SafetyGuard(hass, coordinator, caps, sessions)
+    entry.runtime_data = MassageRuntimeData(
+        coordinator=coordinator, safety=safety, sessions=sessions
+    )
+    safety.start(parked)
     coordinator.start_push()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Once the entities listen, so that a session found running reaches them.
+    sessions.start()
     async_offer_routine_player(hass)
     return True
 

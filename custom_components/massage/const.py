@@ -45,3 +45,8 @@ HANDOVER_GRACE: Final = timedelta(minutes=2)
 # shows at once; the rest are coalesced, so each entity writes its state at most
 # once in this interval, and always ends on the last state pushed.
 PUSH_COALESCE: Final = timedelta(seconds=0.25)
+# A device's clock and Home Assistant's agree to within a few seconds (SNTP): a
+# device that stops this close to the end its own timer set stopped by its timer.
+SESSION_TIMER_TOLERANCE: Final = timedelta(seconds=5)
+# While a massager runs, its massage time is written at least this often.
+MASSAGE_TIME_INTERVAL: Final = timedelta(minutes=1)

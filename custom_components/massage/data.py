@@ -10,14 +10,16 @@ from homeassistant.config_entries import ConfigEntry
 if TYPE_CHECKING:
     from .coordinator import MassageCoordinator
     from .safety import SafetyGuard
+    from .sessions import SessionTracker
 
 
 @dataclass(slots=True)
 class MassageRuntimeData:
-    """A loaded entry's device coordinator and its safety guard."""
+    """A loaded entry's device coordinator, its safety guard and its sessions."""
 
     coordinator: MassageCoordinator
     safety: SafetyGuard
+    sessions: SessionTracker
 
 
 type MassageConfigEntry = ConfigEntry[MassageRuntimeData]

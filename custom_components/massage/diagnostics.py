@@ -24,6 +24,7 @@ async def async_get_config_entry_diagnostics(
         return routine_player_diagnostics(entry.runtime_data)
     coordinator = entry.runtime_data.coordinator
     safety = entry.runtime_data.safety
+    session = entry.runtime_data.sessions.session
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
@@ -40,6 +41,7 @@ async def async_get_config_entry_diagnostics(
             "heat_deadline": safety.heat_deadline,
             "cap_overdue": safety.cap_overdue,
         },
+        "session": None if session is None else asdict(session),
         "accepts_commands": coordinator.accepts_commands,
         "impostor": coordinator.impostor,
     }

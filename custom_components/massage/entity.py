@@ -17,10 +17,12 @@ from .const import CONF_DEFAULT_TIMER, DOMAIN
 from .coordinator import MassageCoordinator
 from .drivers import StateUpdate
 from .errors import translated
+from .sessions import StartedBy
 
 if TYPE_CHECKING:
     from .api import DeviceState
     from .safety import SafetyGuard
+    from .sessions import SessionTracker
 
 
 class CapabilityGated(Protocol):
@@ -87,6 +89,11 @@ class MassageEntity(CoordinatorEntity[MassageCoordinator]):
         return self.coordinator.config_entry.runtime_data.safety
 
     @property
+    def sessions(self) -> SessionTracker:
+        """The device's sessions: when each ran, and why it ended."""
+        return self.coordinator.config_entry.runtime_data.sessions
+
+    @property
     def _may_start(self) -> bool:
         """Whether the caller may start the device.
 
@@ -130,7 +137,8 @@ class MassageEntity(CoordinatorEntity[MassageCoordinator]):
             )
         ):
             update = replace(update, timer=int(default_timer))
-        await self.coordinator.async_command(replace(update, on=True))
+        with self.sessions.starting(StartedBy.HOME_ASSISTANT):
+            await self.coordinator.async_command(replace(update, on=True))
 
 
 def _needs_running_device(update: StateUpdate) -> bool:

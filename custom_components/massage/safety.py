@@ -16,9 +16,11 @@ from homeassistant.util.hass_dict import HassKey
 from .const import DOMAIN, HANDOVER_GRACE, LOGGER, SAFETY_RETRY_INTERVAL
 from .drivers import CommandRejectedError, DriverError, StateUpdate
 from .issues import Issue, async_clear_issue, async_raise_issue
+from .sessions import EndReason
 
 if TYPE_CHECKING:
     from .coordinator import MassageCoordinator
+    from .sessions import SessionTracker
 
 # Sessions parked by an entry that unloaded, by device id, for its next set-up.
 PARKED_SESSIONS: HassKey[dict[str, SafetyGuard]] = HassKey(f"{DOMAIN}_parked")
@@ -39,6 +41,8 @@ class _Cap:
     name: str
     limit: timedelta
     stop: StateUpdate
+    ends: EndReason | None
+    """Why the session ended, when the cap's stop ends it."""
     started: datetime | None = None
     """When what the cap watches began, on Home Assistant's clock."""
     device_end: datetime | None = None
@@ -102,14 +106,22 @@ class SafetyGuard:
     """
 
     def __init__(
-        self, hass: HomeAssistant, coordinator: MassageCoordinator, caps: SafetyCaps
+        self,
+        hass: HomeAssistant,
+        coordinator: MassageCoordinator,
+        caps: SafetyCaps,
+        sessions: SessionTracker,
     ) -> None:
-        """Watch one device's coordinator."""
+        """Watch one device's coordinator; tell its sessions why a cap ended one."""
         self._hass = hass
         self._coordinator = coordinator
         self.caps = caps
-        self._session = _Cap("session", caps.session, StateUpdate(on=False))
-        self._heat = _Cap("heat", caps.heat, StateUpdate(heat=0))
+        self.sessions = sessions
+        self._session = _Cap(
+            "session", caps.session, StateUpdate(on=False), EndReason.SESSION_CAP
+        )
+        # Heat off ends no session: the massage goes on without heat.
+        self._heat = _Cap("heat", caps.heat, StateUpdate(heat=0), None)
         self._closed = False
         self._overdue_shown = False
         self._unsubscribe: list[CALLBACK_TYPE] = []
@@ -272,7 +284,8 @@ class SafetyGuard:
     async def _async_send_stop(self, cap: _Cap) -> DriverError | None:
         """Send a cap's stop; return why it failed, if it did."""
         try:
-            await self._coordinator.async_apply(cap.stop)
+            with self.sessions.stopping(cap.ends):
+                await self._coordinator.async_apply(cap.stop)
         except CommandRejectedError as err:
             if err.reason != "device_off":
                 return err
@@ -350,6 +363,7 @@ class SafetyGuard:
         reaches a parked guard.
         """
         LOGGER.info("No set-up took %s over; stopping it", self._coordinator.name)
+        self.sessions.async_end(EndReason.SHUTDOWN)
         cap = self._session
         if cap.timer is not None:
             cap.timer()
@@ -366,6 +380,7 @@ class SafetyGuard:
     def async_close(self) -> None:
         """Stop watching and cancel every timer, leaving the device as it is."""
         self._closed = True
+        self.sessions.async_close()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
@@ -384,6 +399,8 @@ class SafetyGuard:
         """
         if self._closed:
             return
+        # Nobody follows the session from here on, whatever the device does.
+        self.sessions.async_end(EndReason.SHUTDOWN)
         self.async_close()
         try:
             state = await self._coordinator.async_last_stop()

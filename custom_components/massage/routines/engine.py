@@ -28,6 +28,7 @@ from ..api import DeviceKind
 from ..const import LOGGER
 from ..drivers import StateUpdate
 from ..errors import translated
+from ..sessions import EndReason, StartedBy
 from .model import Routine, Step
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ class RoutineDevice:
         self.device_id = device_id
         self.coordinator = entry.runtime_data.coordinator
         self.guard = entry.runtime_data.safety
+        self.sessions = entry.runtime_data.sessions
 
     @property
     def name(self) -> str:
@@ -131,9 +133,15 @@ class RoutineDevice:
         """Whether the coordinator reaches the device."""
         return self.coordinator.last_update_success
 
-    async def async_command(self, update: StateUpdate) -> None:
-        """Send a change; failures are translated Home Assistant errors."""
-        await self.coordinator.async_command(update)
+    async def async_command(
+        self, update: StateUpdate, ends: EndReason = EndReason.ROUTINE
+    ) -> None:
+        """Send a change; failures are translated Home Assistant errors.
+
+        A session it starts is the routine's; one it stops ended for `ends`.
+        """
+        with self.sessions.starting(StartedBy.ROUTINE), self.sessions.stopping(ends):
+            await self.coordinator.async_command(update)
 
     @callback
     def async_listen(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -682,8 +690,11 @@ class RoutineRun:
         self._emit(event_type, data)
         self._changed()
         # A command in flight lands first, so that the stop is the last word.
+        ends = (
+            EndReason.SHUTDOWN if reason is AbortReason.SHUTDOWN else EndReason.ROUTINE
+        )
         async with self._lock:
-            await _async_stop_all(track.device for track in self.tracks)
+            await _async_stop_all((track.device for track in self.tracks), ends)
 
     # Helpers
 
@@ -737,13 +748,13 @@ class RoutineRun:
         self._emit(event_type, data | extra)
 
 
-async def _async_stop_all(devices: Iterable[RoutineDevice]) -> None:
+async def _async_stop_all(devices: Iterable[RoutineDevice], ends: EndReason) -> None:
     """Switch each running device off; one that cannot be reached is logged."""
     for device in devices:
         if not device.state.on:
             continue
         try:
-            await device.async_command(StateUpdate(on=False))
+            await device.async_command(StateUpdate(on=False), ends)
         except HomeAssistantError as err:
             LOGGER.warning("Could not stop %s after a routine: %s", device.name, err)
 

@@ -178,6 +178,17 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
         await wait_for(hass, lambda: entry.runtime_data.coordinator.push_connected)
 
 
+async def setup_entry_with(
+    hass: HomeAssistant, server: DeviceServer, **options: int
+) -> MockConfigEntry:
+    """Add and set up an entry for the device behind `server`, with these options."""
+    entry = entry_for(server)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, options=options)
+    await setup_entry(hass, entry)
+    return entry
+
+
 @pytest.fixture
 async def gun_entry(hass: HomeAssistant, gun_server: DeviceServer) -> MockConfigEntry:
     """A loaded entry for the emulated gun."""

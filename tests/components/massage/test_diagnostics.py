@@ -33,4 +33,7 @@ async def test_diagnostics(
     assert diagnostics["push_connected"] is True
     assert diagnostics["safety"]["session_deadline"] is not None
     assert diagnostics["safety"]["heat_deadline"] is not None
-    assert {key: diagnostics[key] for key in ("info", "state", "safety")} == snapshot
+    assert diagnostics["session"]["started_by"] == "unknown"
+    assert {
+        key: diagnostics[key] for key in ("info", "state", "safety", "session")
+    } == snapshot

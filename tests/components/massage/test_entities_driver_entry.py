@@ -48,6 +48,7 @@ from .routine_helpers import player_loaded, record_events
 FAN = "fan.foot_spa"
 PLATFORMS = [
     Platform.BINARY_SENSOR,
+    Platform.EVENT,
     Platform.FAN,
     Platform.SELECT,
     Platform.SENSOR,

@@ -19,12 +19,14 @@ from .conftest import entry_for, setup_entry
 PLATFORMS_BY_KIND = {
     "gun": [
         Platform.BINARY_SENSOR,
+        Platform.EVENT,
         Platform.FAN,
         Platform.SELECT,
         Platform.SENSOR,
     ],
     "foot_leg": [
         Platform.BINARY_SENSOR,
+        Platform.EVENT,
         Platform.FAN,
         Platform.SELECT,
         Platform.SENSOR,

@@ -212,6 +212,11 @@ class MassageMachine(RuleBasedStateMachine):
 
     async def _async_heal(self) -> None:
         """End every fault: afterwards Home Assistant shows what each device does."""
+        if any("silent_websocket" in m.faults for m in self.massagers.values()):
+            # As toggle_fault: a peer that fell silent is noticed by its missing
+            # heartbeat. A channel that lost pushes never speaks again as if
+            # nothing happened (TCP would have broken it), so it must not here.
+            await self._async_advance(timedelta(seconds=8))
         for massager in self.massagers.values():
             massager.server.faults.clear()
             massager.faults.clear()
