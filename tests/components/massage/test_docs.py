@@ -1,4 +1,7 @@
-"""The README and the example dashboard name only entities and actions that exist.
+"""The README and the example dashboard match the code.
+
+They name only entities and actions that exist, and the README says who maintains
+the integration under the code owner the manifest names.
 
 A Home Assistant is set up as the demo sets up its own: the emulated gun and foot
 and leg massager over loopback, the routine player they bring, and the massager
@@ -11,6 +14,7 @@ belongs to another integration and is listed below with the reason.
 from __future__ import annotations
 
 from collections.abc import Iterable
+import json
 from pathlib import Path
 import re
 import sys
@@ -159,3 +163,21 @@ def test_the_exceptions_are_used_and_none_is_ours() -> None:
     assert set(OTHER_INTEGRATIONS) <= found
     assert [name for name in OTHER_INTEGRATIONS if ours.search(name)] == []
     assert [name for name in OTHER_INTEGRATIONS if name.startswith(f"{DOMAIN}.")] == []
+
+
+def test_the_readme_says_who_maintains_it() -> None:
+    """The code owner is a GitHub handle the README names; the links are its own."""
+    manifest = json.loads(
+        (REPO_DIR / "custom_components" / DOMAIN / "manifest.json").read_text()
+    )
+    readme = (REPO_DIR / "README.md").read_text()
+
+    for owner in manifest["codeowners"]:
+        # A GitHub user or organisation, or an organisation's team.
+        assert re.fullmatch(r"@[A-Za-z0-9](?:-?[A-Za-z0-9])*(?:/[\w.-]+)?", owner)
+        assert f"`{owner}`" in readme
+    account = manifest["codeowners"][0].removeprefix("@").split("/")[0]
+    home = f"https://github.com/{account}/"
+    assert manifest["documentation"].startswith(home)
+    assert manifest["issue_tracker"] == f"{manifest['documentation']}/issues"
+    assert manifest["documentation"].removeprefix("https://") in readme
