@@ -209,7 +209,7 @@ async def test_of_several_devices_the_one_that_can_play_the_steps_is_taken(
     with quiet_heartbeats(gun_server, foot_leg_server, unheated_foot_leg):
         await setup_devices(hass, gun_server, foot_leg_server, unheated_foot_leg)
         # The player's Start button gives no device: it must pick one itself.
-        player(hass).select("foot_calf_circulation")
+        player(hass).select("post_workout_legs")
         await press_start(hass)
         run = player(hass).run
         assert run is not None
