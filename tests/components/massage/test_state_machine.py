@@ -212,6 +212,11 @@ class MassageMachine(RuleBasedStateMachine):
 
     async def _async_heal(self) -> None:
         """End every fault: afterwards Home Assistant shows what each device does."""
+        if any("silent_websocket" in m.faults for m in self.massagers.values()):
+            # As when the fault is toggled off: a peer that fell silent is noticed
+            # by its missing heartbeat first. Cleared at once, the channel would
+            # answer pings again, and a change it swallowed would never be heard.
+            await self._async_advance(timedelta(seconds=8))
         for massager in self.massagers.values():
             massager.server.faults.clear()
             massager.faults.clear()
