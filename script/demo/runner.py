@@ -182,12 +182,14 @@ class Demo:
             )
             await self._guard(self._confirm_http_settings(api))
             entry_ids = await self._guard(self._add_devices(api, devices, state))
+            # The input helpers' commands exist once their integrations are set
+            # up: only after start-up on a reused configuration, which logs in fast.
+            await self._guard(api.wait_until_running(self.options.startup_timeout))
             entry_ids.add(await self._guard(self._add_from_entities(api, state)))
             self._save_state(state)
             await self._guard(
                 api.wait_for_entries(entry_ids, self.options.startup_timeout)
             )
-            await self._guard(api.wait_until_running(self.options.startup_timeout))
             await self._guard(self._routine_player(api))
             await self._guard(self._ignore_installation_repair(api))
         assert self._hass is not None  # noqa: S101 - started above
