@@ -27,10 +27,12 @@ class ControlServer:
     """
     Serves `GET /devices` and `PATCH /devices/{id}` on 127.0.0.1 for some servers.
 
-    `GET /devices` lists every device with its faults; `PATCH /devices/{id}` takes
-    a JSON object of faults (`refuse_connections`, `latency`, `silent_websocket`,
-    ... as in `Faults`) and `token`, checks all of them, then applies them at once
-    and answers with the device as `GET` lists it. A new token also cuts the push
+    `GET /devices` lists every device with its faults, its state (as `GET
+    /api/v1/state` has it, whatever faults the device shows) and how often it was
+    started (`times_started`). `PATCH /devices/{id}` takes a JSON object of faults
+    (`refuse_connections`, `latency`, `silent_websocket`, ... as in `Faults`) and
+    `token`, checks all of them, then applies them at once and answers with the
+    device as `GET` lists it. A new token also cuts the push
     connections opened before it, as a device given a new token would.
 
     Anything on the machine may reach a loopback port, a web page in a browser
@@ -152,8 +154,9 @@ class ControlServer:
 
 
 def describe(server: DeviceServer) -> dict[str, Any]:
-    """Return what the endpoint tells about one device: who, where, which faults."""
-    profile = server.device.profile
+    """Return what the endpoint tells about one device: who, where, what it does."""
+    device = server.device
+    profile = device.profile
     faults = server.faults
     return {
         "id": profile.device_id,
@@ -163,6 +166,8 @@ def describe(server: DeviceServer) -> dict[str, Any]:
         "push_connections": server.push_connections,
         "token": server.token is not None,
         "faults": {name: getattr(faults, name) for name in FAULT_NAMES},
+        "state": device.state.as_json(),
+        "times_started": device.times_started,
     }
 
 

@@ -132,6 +132,7 @@ class EmulatedDevice:
         # The pressure on the head; the sensor reports it only while running.
         self._force = 0.0
         self._attachment = profile.attachments[0] if profile.attachments else None
+        self._times_started = 0
         self._listeners: list[StateListener] = []
         self._session_timer: asyncio.TimerHandle | None = None
         self._heat_timer: asyncio.TimerHandle | None = None
@@ -163,6 +164,15 @@ class EmulatedDevice:
             force=self._force if self._profile.force_sensor and self._on else None,
             attachment=self._attachment,
         )
+
+    @property
+    def times_started(self) -> int:
+        """How often the device went from off to on, whatever started it.
+
+        A test or a demo reads it to tell that a device was never started, or that
+        a session went on without a stop and a new start in between.
+        """
+        return self._times_started
 
     def info(self) -> dict[str, Any]:
         """Return the body of `GET /api/v1/info`."""
@@ -431,6 +441,8 @@ class EmulatedDevice:
         after = self.state
         if after == before:
             return
+        if after.on and not before.on:
+            self._times_started += 1
         for listener in list(self._listeners):
             try:
                 listener(after)

@@ -25,6 +25,7 @@ from demo import (
     commands,
     from_entities,
     requirements,
+    routines,
 )
 from demo.api import DemoError
 from demo.devices import log_path
@@ -167,6 +168,9 @@ Built from entities, as a massager on a smart plug is:
 {helpers}
       Change them on the dashboard: the massager follows. Above 5 W the motor
       runs; at 0 W it shows off 10 s later, as when it stopped by itself.
+
+Routines, in the dashboard's Routines section (the device {routines.TITLE}):
+  pick one and press Start; a gun step waits until you press Confirm step.
 
 Break one on purpose, from another terminal:
   {develop} kill gun

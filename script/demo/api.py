@@ -210,6 +210,17 @@ class HomeAssistantApi:
         )
         return {entry["entry_id"]: entry for entry in entries}
 
+    async def start_flow(
+        self, handler: str, *, entry_id: str | None = None
+    ) -> dict[str, Any]:
+        """Start a config flow (an entry's reconfigure flow, with `entry_id`)."""
+        start: dict[str, Any] = {"handler": handler, "show_advanced_options": False}
+        if entry_id is not None:
+            start["entry_id"] = entry_id
+        return dict(
+            await self._request("POST", "/api/config/config_entries/flow", json=start)
+        )
+
     async def run_flow(
         self, handler: str, *answers: dict[str, Any], entry_id: str | None = None
     ) -> dict[str, Any]:
@@ -220,12 +231,7 @@ class HomeAssistantApi:
         final result (create_entry or abort); a step that shows errors, or a flow
         that wants more answers than given, is an error.
         """
-        start: dict[str, Any] = {"handler": handler, "show_advanced_options": False}
-        if entry_id is not None:
-            start["entry_id"] = entry_id
-        result = await self._request(
-            "POST", "/api/config/config_entries/flow", json=start
-        )
+        result = await self.start_flow(handler, entry_id=entry_id)
         flow_id = result.get("flow_id")
         for answer in answers:
             if result["type"] not in ("form", "menu"):
@@ -234,18 +240,19 @@ class HomeAssistantApi:
                 "POST", f"/api/config/config_entries/flow/{flow_id}", json=answer
             )
             if result.get("errors"):
-                await self._abandon(flow_id)
+                await self.abandon_flow(flow_id)
                 raise DemoError(
                     f"The {handler} config flow refused {answer}: {result['errors']}"
                 )
         if result["type"] in ("form", "menu"):
-            await self._abandon(flow_id)
+            await self.abandon_flow(flow_id)
             raise DemoError(
                 f"The {handler} config flow wants more at step {result['step_id']}"
             )
         return dict(result)
 
-    async def _abandon(self, flow_id: str) -> None:
+    async def abandon_flow(self, flow_id: str) -> None:
+        """Close a config flow that is not finished."""
         await self._request("DELETE", f"/api/config/config_entries/flow/{flow_id}")
 
     async def wait_for_entries(self, entry_ids: set[str], limit: float) -> None:

@@ -27,6 +27,7 @@ from . import (
     config,
     from_entities,
     requirements,
+    routines,
     running,
 )
 from .api import DemoError, HomeAssistantApi
@@ -181,12 +182,15 @@ class Demo:
             )
             await self._guard(self._confirm_http_settings(api))
             entry_ids = await self._guard(self._add_devices(api, devices, state))
+            # The input helpers' commands exist once their integrations are set
+            # up: only after start-up on a reused configuration, which logs in fast.
+            await self._guard(api.wait_until_running(self.options.startup_timeout))
             entry_ids.add(await self._guard(self._add_from_entities(api, state)))
             self._save_state(state)
             await self._guard(
                 api.wait_for_entries(entry_ids, self.options.startup_timeout)
             )
-            await self._guard(api.wait_until_running(self.options.startup_timeout))
+            await self._guard(self._routine_player(api))
             await self._guard(self._ignore_installation_repair(api))
         assert self._hass is not None  # noqa: S101 - started above
         return DemoInfo(
@@ -307,6 +311,13 @@ class Demo:
         if added:
             log(f"Built {from_entities.NAME} from entities through the config flow")
         return entry_id
+
+    async def _routine_player(self, api: HomeAssistantApi) -> None:
+        """Wait for the routine player the first massager brings, or add it again."""
+        entry_id, added = await routines.ensure(api)
+        if added:
+            log(f"Added {routines.TITLE} again, as a person removed it before")
+        await api.wait_for_entries({entry_id}, self.options.startup_timeout)
 
     @staticmethod
     async def _reconfigure(

@@ -85,8 +85,34 @@ async def test_lists_every_device_with_its_faults(
         "token": False,
         # Every fault the emulator has, each switched off.
         "faults": {fault.name: fault.default for fault in fields(Faults) if fault.init},
+        "state": servers[0].device.state.as_json(),
+        "times_started": 0,
     }
+    assert devices[GUN]["state"]["on"] is False
     assert devices[FOOT_LEG]["kind"] == "foot_leg"
+
+
+async def test_tells_each_devices_state_and_how_often_it_started(
+    session: aiohttp.ClientSession,
+    control: ControlServer,
+    servers: list[DeviceServer],
+) -> None:
+    gun, foot_leg = servers
+    gun.device.write({"on": True, "level": 4})
+    gun.device.write({"on": False})
+    gun.device.write({"on": True, "level": 2})
+    # A device that refuses every request still tells the control endpoint.
+    await patch(session, control, GUN, {"refuse_connections": True})
+
+    devices = await listed(session, control)
+
+    assert devices[GUN]["state"] == gun.device.state.as_json()
+    assert devices[GUN]["state"]["on"] is True
+    assert devices[GUN]["state"]["level"] == 2
+    assert devices[GUN]["times_started"] == 2
+    assert devices[FOOT_LEG]["state"]["on"] is False
+    assert devices[FOOT_LEG]["times_started"] == 0
+    assert foot_leg.device.times_started == 0
 
 
 async def test_refusing_connections_switches_on_and_off(

@@ -429,6 +429,36 @@ async def test_the_power_button_toggles_a_session(make_device: MakeDevice) -> No
     assert [state.on for state in states] == [True, False]
 
 
+async def test_times_started_counts_each_start_however_it_came(
+    make_device: MakeDevice,
+) -> None:
+    device = make_device(gun_profile(), minute_seconds=FAST_MINUTE)
+    assert device.times_started == 0
+
+    device.write({"timer": 10, "attachment": "flat"})
+    device.write({"on": False})
+    assert device.times_started == 0
+
+    device.write({"on": True, "level": 2})
+    # Changes to a running device are not starts: level, timer (which restarts
+    # the countdown) and on again.
+    device.write({"level": 3})
+    device.write({"timer": 15})
+    device.write({"on": True})
+    assert device.times_started == 1
+
+    device.write({"on": False})
+    device.press_power()
+    assert device.times_started == 2
+    device.press_power()
+    device.write({"on": True, "timer": 5})
+    assert device.times_started == 3
+
+    # Its own timer ends the session; that is no start either.
+    await wait_for(lambda: not device.state.on)
+    assert device.times_started == 3
+
+
 async def test_force_is_reported_only_while_running(make_device: MakeDevice) -> None:
     device = make_device(gun_profile())
     states = recorder(device)

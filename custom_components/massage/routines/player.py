@@ -86,9 +86,11 @@ def loaded_devices(hass: HomeAssistant) -> list[RoutineDevice]:
 def assign_roles(
     hass: HomeAssistant, routine: Routine, chosen: Mapping[DeviceKind, str]
 ) -> dict[DeviceKind, RoutineDevice]:
-    """Find each role's device: the chosen one, or the only one there is.
+    """Find each role's device: the chosen one, or the only one that can play it.
 
-    Refused with a translated error that names the role when none or several fit.
+    Of several devices of a role's kind, only those that can do each of its steps
+    (levels, programmes, heat) are offered. Refused with a translated error that
+    names the role when none or several remain.
     """
     devices = loaded_devices(hass)
     assigned: dict[DeviceKind, RoutineDevice] = {}
@@ -119,6 +121,12 @@ def assign_roles(
                 role=role.value,
             )
         if len(candidates) > 1:
+            # A foot massager without a heater cannot play a warm step, say;
+            # with none that fits, the person chooses, and hears why it won't do.
+            candidates = [
+                device for device in candidates if _can_play(routine, role, device)
+            ] or candidates
+        if len(candidates) > 1:
             raise translated(
                 ServiceValidationError,
                 translation_key="role_ambiguous",
@@ -127,6 +135,17 @@ def assign_roles(
             )
         assigned[role] = candidates[0]
     return assigned
+
+
+def _can_play(routine: Routine, role: DeviceKind, device: RoutineDevice) -> bool:
+    """Whether the device can do each of the routine's steps of its role."""
+    try:
+        for number, step in enumerate(routine.steps, 1):
+            if step.role is role:
+                check_step_fits(step, number, device)
+    except ServiceValidationError:
+        return False
+    return True
 
 
 class RoutinePlayer:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 
 from custom_components.massage.const import DOMAIN
-from emulator import DeviceServer, EmulatedDevice, gun_profile
+from emulator import DeviceServer, EmulatedDevice, foot_leg_profile, gun_profile
 
 from .conftest import serve
 from .routine_helpers import (
@@ -45,6 +47,25 @@ WARM = {
     "prompt": "circulation_warm_feet",
 }
 
+# A step any foot and leg massager can do: no programme, no heat.
+UNHEATED = {
+    "role": "foot_leg",
+    "body_area": "feet_and_calves",
+    "level": 1,
+    "duration": 120,
+    "prompt": "circulation_rolling",
+}
+
+
+async def press_start(hass: HomeAssistant) -> None:
+    """Press the player's Start button, as the dashboard does."""
+    await hass.services.async_call(
+        "button",
+        "press",
+        {ATTR_ENTITY_ID: "button.massage_routines_start_routine"},
+        blocking=True,
+    )
+
 
 @pytest.fixture
 async def second_gun(
@@ -53,6 +74,20 @@ async def second_gun(
     """Another emulated massage gun."""
     device = EmulatedDevice(gun_profile(device_id="gun-0002", name="Second Gun"))
     async with serve(hass, device) as server:
+        yield server
+
+
+@pytest.fixture
+async def unheated_foot_leg(
+    hass: HomeAssistant, socket_enabled: None
+) -> AsyncGenerator[DeviceServer]:
+    """A second foot and leg massager, without a heater (one on a smart plug, say)."""
+    profile = replace(
+        foot_leg_profile(device_id="footleg-0002", name="Plug Massager"),
+        heat_levels=0,
+        heat_cutoff_minutes=None,
+    )
+    async with serve(hass, EmulatedDevice(profile)) as server:
         yield server
 
 
@@ -162,6 +197,44 @@ async def test_roles_with_several_devices(
         }
         err = await refused(hass, "start_routine", routine="leg_cramp", gun="nope")
         assert err.translation_key == "role_device_not_loaded"
+
+
+async def test_of_several_devices_the_one_that_can_play_the_steps_is_taken(
+    hass: HomeAssistant,
+    gun_server: DeviceServer,
+    foot_leg_server: DeviceServer,
+    unheated_foot_leg: DeviceServer,
+) -> None:
+    """Two foot massagers, one without heat: a warm routine takes the heated one."""
+    with quiet_heartbeats(gun_server, foot_leg_server, unheated_foot_leg):
+        await setup_devices(hass, gun_server, foot_leg_server, unheated_foot_leg)
+        # The player's Start button gives no device: it must pick one itself.
+        player(hass).select("post_workout_legs")
+        await press_start(hass)
+        run = player(hass).run
+        assert run is not None
+        assert run.devices["foot_leg"].device_id == device_id(hass, foot_leg_server)
+        await call(hass, "stop_routine")
+
+        # Steps both can do leave the choice to the person, naming both.
+        err = await refused(hass, "start_routine", steps=[UNHEATED])
+        assert err.translation_key == "role_ambiguous"
+        assert err.translation_placeholders == {
+            "role": "foot_leg",
+            "names": "Foot and Leg Massager, Plug Massager",
+        }
+        chosen = device_id(hass, unheated_foot_leg)
+        await call(hass, "start_routine", steps=[UNHEATED], foot_leg=chosen)
+        run = player(hass).run
+        assert run is not None
+        assert run.devices["foot_leg"].device_id == chosen
+        await call(hass, "stop_routine")
+
+        # Chosen for a warm step all the same, it is refused with the reason.
+        err = await refused(
+            hass, "start_routine", routine="foot_calf_circulation", foot_leg=chosen
+        )
+        assert err.translation_key == "step_heat_too_high"
 
 
 async def test_routine_refusals(
