@@ -66,7 +66,9 @@ def install(config_dir: Path, record: dict[str, str]) -> Installation:
                 result.record[name] = digest(shipped)
                 continue
             if written is None or digest(current) != written:
-                LOGGER.info("Keeping %s: it is not the one the integration wrote", target)
+                LOGGER.info(
+                    "Keeping %s: it is not the one the integration wrote", target
+                )
                 continue
         elif written is not None:
             LOGGER.debug("Not installing %s again: it was deleted", target)
@@ -93,9 +95,7 @@ async def async_install_blueprints(hass: HomeAssistant) -> None:
     # Reloading drops the automations' cache of blueprints and sets up again only
     # the automations whose blueprint changed.
     if result.written and hass.services.has_service(BLUEPRINT_DOMAIN, SERVICE_RELOAD):
-        await hass.services.async_call(
-            BLUEPRINT_DOMAIN, SERVICE_RELOAD, blocking=True
-        )
+        await hass.services.async_call(BLUEPRINT_DOMAIN, SERVICE_RELOAD, blocking=True)
 
 
 @callback
