@@ -26,6 +26,16 @@ class Faults:
       `busy` with `Retry-After: retry_after` for 503, `internal` otherwise.
     - `silent_websocket`: push connections go quiet: no pings, no pongs, no
       messages, as a dead peer would; a client's heartbeat has to notice.
+    - `ignore_stops`: a write's `"on": false` and `"heat": 0` are acknowledged
+      (200, with the state) but ignored: the device keeps running and heating.
+    - `impostor_id`: another device has taken the address: `info` answers with
+      this id. Setting it drops the push connections, as the old device left.
+    - `reported_time`: every time the device reports (`session_end`, `heat_end`,
+      HTTP or push) is sent as this ISO 8601 text instead, as from a clock at the
+      calendar's edge (`"0001-01-01T00:00:00+05:00"`).
+    - `push_flood`: while the device runs, its force sensor reads a new value this
+      many times a second, each pushed as the protocol says (a device with a
+      force sensor only).
     - `oversized_body`: info and state bodies carry padding far beyond what the
       protocol allows, with a Content-Length that says so.
     - `endless_body`: info and state bodies never end: chunked, without a length,
@@ -42,6 +52,10 @@ class Faults:
     server_error: int | None = None
     retry_after: int = 1
     silent_websocket: bool = False
+    ignore_stops: bool = False
+    impostor_id: str | None = None
+    reported_time: str | None = None
+    push_flood: int = 0
     oversized_body: bool = False
     endless_body: bool = False
     oversized_push: bool = False
@@ -87,3 +101,5 @@ def _check(name: str, value: Any) -> None:
         raise ValueError("server_error must be a 5xx status or None")
     if name == "retry_after" and not (isinstance(value, int) and value >= 0):
         raise ValueError("retry_after must be a whole number of seconds >= 0")
+    if name == "push_flood" and not (isinstance(value, int) and value >= 0):
+        raise ValueError("push_flood must be a whole number of states a second >= 0")

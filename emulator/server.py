@@ -44,6 +44,10 @@ _SHUTDOWN_TIMEOUT = 2.0
 # aiohttp's default adds its own clock reading (%t), which breaks under a frozen
 # test clock; the logging record carries the time already.
 _ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tf'
+# The push flood changes the force reading in batches this many seconds apart,
+# cycling through this many readings (tenths of a newton).
+_FLOOD_TICK = 0.01
+_FLOOD_READINGS = 1000
 
 type Protocol = Literal["1.0", "1.1"]
 PROTOCOLS: tuple[Protocol, ...] = ("1.0", "1.1")
@@ -82,6 +86,13 @@ def _mistyped(value: Any) -> Any:
     if isinstance(value, int | float):
         return str(value)
     return value
+
+
+def _is_stop(name: str, value: object) -> bool:
+    """Whether a written field stops the massage or the heat."""
+    return (name == "on" and value is False) or (
+        name == "heat" and type(value) is int and value == 0
+    )
 
 
 def _reject_constant(name: str) -> Any:
@@ -148,6 +159,7 @@ class DeviceServer:
         # the port ours without accepting anything.
         self._reserved: socket.socket | None = None
         self._serving: asyncio.Task[None] | None = None
+        self._flooding: asyncio.Task[None] | None = None
         self._connections: set[_PushConnection] = set()
         self._unwatch_faults: Callable[[], None] = lambda: None
         # Set while stopping, so that answers held back by added latency are
@@ -205,6 +217,7 @@ class DeviceServer:
         self._runner = runner
         self._port = sock.getsockname()[1]
         self._unwatch_faults = self.faults.watch(self._fault_changed)
+        self._apply_flood()
         if self.faults.refuse_connections:
             self._reserved = sock
         else:
@@ -222,6 +235,10 @@ class DeviceServer:
         if self._serving is not None:
             await self._serving
             self._serving = None
+        if self._flooding is not None:
+            self._flooding.cancel()
+            await asyncio.gather(self._flooding, return_exceptions=True)
+            self._flooding = None
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.close()
@@ -281,6 +298,29 @@ class DeviceServer:
     def _fault_changed(self, name: str) -> None:
         if name == "refuse_connections":
             self._apply_refusal()
+        elif name == "impostor_id" and self.faults.impostor_id is not None:
+            self.drop_websockets()
+        elif name == "push_flood":
+            self._apply_flood()
+
+    def _apply_flood(self) -> None:
+        """Start the push flood when it is switched on; it ends by itself."""
+        if self._runner is None or self.faults.push_flood == 0:
+            return
+        if self._flooding is None or self._flooding.done():
+            self._flooding = asyncio.create_task(
+                self._flood(), name=f"massage emulator flood {self._port}"
+            )
+
+    async def _flood(self) -> None:
+        """Change the force reading `push_flood` times a second while it is set."""
+        reading = 0
+        while (rate := self.faults.push_flood) > 0 and not self._stopping.is_set():
+            for _ in range(max(1, round(rate * _FLOOD_TICK))):
+                reading = (reading + 1) % _FLOOD_READINGS
+                if self.device.state.on:
+                    self.device.set_force(reading / 10)
+            await asyncio.sleep(_FLOOD_TICK)
 
     def _apply_refusal(self) -> None:
         """Make listening match `faults.refuse_connections`, at once."""
@@ -409,12 +449,12 @@ class DeviceServer:
                 info["capabilities"].pop(key, None)
         if self.faults.huge_name:
             info["name"] = HUGE_NAME
+        if (impostor := self.faults.impostor_id) is not None:
+            info["id"] = impostor
         return await self._body_response(request, self._typed(info))
 
     async def _get_state(self, request: web.Request) -> web.StreamResponse:
-        return await self._body_response(
-            request, self._typed(self.device.state.as_json())
-        )
+        return await self._body_response(request, self._state_body(self.device.state))
 
     async def _post_ticket(self, request: web.Request) -> web.Response:
         return self._json_response(
@@ -436,8 +476,14 @@ class DeviceServer:
             raise ApiError(ErrorCode.BAD_REQUEST, "the body is not JSON") from error
         if not isinstance(changes, dict):
             raise ApiError(ErrorCode.BAD_REQUEST, "the body must be a JSON object")
+        if self.faults.ignore_stops:
+            changes = {
+                name: value
+                for name, value in changes.items()
+                if not _is_stop(name, value)
+            }
         state = self.device.write(changes)
-        return await self._body_response(request, self._typed(state.as_json()))
+        return await self._body_response(request, self._state_body(state))
 
     async def _delay(self) -> None:
         if (latency := self.faults.latency) > 0 and not self._stopping.is_set():
@@ -469,6 +515,15 @@ class DeviceServer:
     def _typed(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Apply the wrong-types fault to an info or state body."""
         return _mistyped(payload) if self.faults.wrong_types else payload
+
+    def _state_body(self, state: DeviceState) -> dict[str, Any]:
+        """Return a state body as the device reports it, with the faults applied."""
+        body = state.as_json()
+        if (moment := self.faults.reported_time) is not None:
+            for name in ("session_end", "heat_end"):
+                if body[name] is not None:
+                    body[name] = moment
+        return self._typed(body)
 
     def _render(self, payload: dict[str, Any]) -> str:
         """Serialize a body, cut short under the malformed-JSON fault."""
@@ -557,7 +612,7 @@ class DeviceServer:
                 continue
             message: dict[str, Any] = {
                 "type": "state",
-                "state": self._typed(state.as_json()),
+                "state": self._state_body(state),
             }
             if self.faults.oversized_push:
                 message["padding"] = "x" * OVERSIZE_BYTES

@@ -13,6 +13,7 @@ import pytest
 
 from custom_components.massage.coordinator import REJECTION_REASONS
 from custom_components.massage.drivers.entities import ROLES as ENTITY_ROLES
+from custom_components.massage.issues import Issue
 
 INTEGRATION_DIR = Path(__file__).parent.parent / "custom_components" / "massage"
 TRANSLATIONS_DIR = INTEGRATION_DIR / "translations"
@@ -94,13 +95,16 @@ def _check_selector_key(value: ast.expr, selectors: dict[str, Any]) -> None:
             assert f"{role}_means" in selectors, role
 
 
-def _check_issue_key(value: ast.expr, issues: dict[str, Any]) -> None:
+def _check_issue_key(path: Path, value: ast.expr, issues: dict[str, Any]) -> None:
     """A repair issue's text lives under "issues".
 
-    The entities driver has one issue per role that can lose its entity.
+    The entry's own issues are the values of `Issue`, checked below; the entities
+    driver has one issue per role that can lose its entity.
     """
     if isinstance(value, ast.Constant):
         assert value.value in issues, value.value
+    elif isinstance(value, ast.Name):
+        assert (value.id, path.name) == ("issue", "issues.py"), ast.unparse(value)
     else:
         assert ast.unparse(value) == "f'missing_entity_{role}'"
         for role in ENTITY_ROLES:
@@ -118,7 +122,7 @@ def test_translation_keys_in_code_exist(path: Path, english: dict[str, Any]) -> 
             assert isinstance(value, ast.Constant), ast.unparse(value)
             assert value.value in english["entity"][path.stem], value.value
         elif called == "async_create_issue":
-            _check_issue_key(value, english["issues"])
+            _check_issue_key(path, value, english["issues"])
         elif called == "DeviceInfo":
             # A device's translated name, as the routine player's.
             assert isinstance(value, ast.Constant), ast.unparse(value)
@@ -135,6 +139,11 @@ def test_translation_keys_in_code_exist(path: Path, english: dict[str, Any]) -> 
             assert ast.unparse(value).startswith("f'command_{"), ast.unparse(value)
             for reason in COMMAND_REASONS | REJECTION_REASONS:
                 assert f"command_{reason}" in exceptions, reason
+
+
+def test_repair_issues_are_translated(english: dict[str, Any]) -> None:
+    entities_issues = {f"missing_entity_{role}" for role in ENTITY_ROLES}
+    assert {str(issue) for issue in Issue} | entities_issues == set(english["issues"])
 
 
 def test_code_uses_translation_keys() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
@@ -19,7 +19,8 @@ from .const import (
 )
 from .coordinator import MassageCoordinator
 from .data import MassageConfigEntry, MassageRuntimeData
-from .drivers import create_driver
+from .drivers import async_remove_driver_issues, create_driver
+from .issues import async_clear_issues
 from .routines import (
     async_offer_routine_player,
     async_remember_player_removed,
@@ -65,33 +66,44 @@ async def async_setup_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> b
     )
     safety = SafetyGuard(hass, coordinator, caps)
     entry.runtime_data = MassageRuntimeData(coordinator=coordinator, safety=safety)
-    safety.start()
+    # A reload parked the running session, caps armed: this guard takes it over.
+    safety.start(SafetyGuard.async_take_parked(hass, coordinator.info.id))
     coordinator.start_push()
-
-    async def _async_stop_on_shutdown(_event: Event) -> None:
-        """Leave no device running once Home Assistant stops guarding it."""
-        await safety.async_shutdown()
-
-    # A plain listener, not a once-listener: it stays removable after it fired.
-    entry.async_on_unload(
-        hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_stop_on_shutdown)
-    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_offer_routine_player(hass)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> bool:
-    """Unload the entities, stop the device and drop its connections."""
+    """Unload the entities and drop the connections; park or stop the session.
+
+    A reload (an options change, or Reload) parks a running session for the next
+    set-up to adopt, guarded meanwhile. Disabling the entry or Home Assistant
+    stopping stops the device; removal does, in async_remove_entry.
+    """
     if is_routine_player(entry):
         return await async_unload_player_entry(hass, entry)
     if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         return False
-    await entry.runtime_data.safety.async_shutdown()
+    safety = entry.runtime_data.safety
+    if entry.disabled_by is not None or hass.is_stopping:
+        await safety.async_shutdown()
+    else:
+        await safety.async_park()
     return True
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: MassageConfigEntry) -> None:
-    """Remember a removed routine player, so that it is not added back unasked."""
+    """Stop a session the entry parked, and take its repair issues away.
+
+    A removed routine player is remembered, so that it is not added back unasked.
+    """
     if is_routine_player(entry):
         await async_remember_player_removed(hass)
+        return
+    if entry.unique_id is not None and (
+        parked := SafetyGuard.async_take_parked(hass, entry.unique_id)
+    ):
+        await parked.async_shutdown()
+    async_clear_issues(hass, entry)
+    async_remove_driver_issues(hass, entry)

@@ -38,3 +38,10 @@ PUSH_HEARTBEAT: Final = 3.0
 PROBE_TIMEOUT: Final = 3.0
 # Retry a safety stop that the device did not take.
 SAFETY_RETRY_INTERVAL: Final = timedelta(seconds=10)
+# A reload parks a running session, its caps still armed, for the next set-up to
+# take over; if none does within this grace, the device is stopped.
+HANDOVER_GRACE: Final = timedelta(minutes=2)
+# A device may push thousands of states a second. The first after a quiet spell
+# shows at once; the rest are coalesced, so each entity writes its state at most
+# once in this interval, and always ends on the last state pushed.
+PUSH_COALESCE: Final = timedelta(seconds=0.25)

@@ -38,5 +38,8 @@ async def async_get_config_entry_diagnostics(
             "heat_cap_minutes": safety.caps.heat.total_seconds() / 60,
             "session_deadline": safety.session_deadline,
             "heat_deadline": safety.heat_deadline,
+            "cap_overdue": safety.cap_overdue,
         },
+        "accepts_commands": coordinator.accepts_commands,
+        "impostor": coordinator.impostor,
     }

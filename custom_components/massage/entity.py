@@ -20,6 +20,7 @@ from .errors import translated
 
 if TYPE_CHECKING:
     from .api import DeviceState
+    from .safety import SafetyGuard
 
 
 class CapabilityGated(Protocol):
@@ -61,9 +62,10 @@ class MassageEntity(CoordinatorEntity[MassageCoordinator]):
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, info.id)},
             name=info.name,
-            manufacturer=info.manufacturer,
-            model=info.model,
-            sw_version=info.firmware,
+            # An empty text would show as a blank line on the device page.
+            manufacturer=info.manufacturer or None,
+            model=info.model or None,
+            sw_version=info.firmware or None,
             configuration_url=coordinator.driver.configuration_url,
         )
 
@@ -77,33 +79,49 @@ class MassageEntity(CoordinatorEntity[MassageCoordinator]):
         """What the device can do."""
         return self.coordinator.info.capabilities
 
+    @property
+    def safety(self) -> SafetyGuard:
+        """The guard enforcing the device's caps."""
+        return self.coordinator.config_entry.runtime_data.safety
+
+    @property
+    def _may_start(self) -> bool:
+        """Whether the caller may start the device.
+
+        A handheld gun starts only when a person asked for it: a dashboard, the
+        app or a voice request, never an automation on its own.
+        """
+        return self.coordinator.info.kind is not DeviceKind.GUN or is_person_request(
+            self.hass, self._context
+        )
+
     async def async_send(self, update: StateUpdate) -> None:
         """Change something on a device that may be running or not.
 
         Settings that need a running device start it, as the protocol allows
         only together with switching it on.
         """
-        if self.device_state.on or not _needs_running_device(update):
-            await self.coordinator.async_command(update)
-        else:
+        if _needs_running_device(update) and not self.device_state.on:
             await self.async_start(update)
+        else:
+            await self.coordinator.async_command(update, may_start=self._may_start)
 
     async def async_start(self, update: StateUpdate) -> None:
         """Start a session with the given settings.
 
-        A handheld gun starts only when a person asked for it: a dashboard, the
-        app or a voice request, never an automation on its own.
+        For a caller that may not start a gun, this only adjusts a running gun.
+        Whether it runs is left to the gun to answer, not to the state last
+        heard: the command carries no "on", so a gun that stopped stays stopped.
         """
-        if (
-            self.coordinator.info.kind is DeviceKind.GUN
-            and not self.device_state.on
-            and not is_person_request(self.hass, self._context)
-        ):
-            raise translated(
-                ServiceValidationError,
-                translation_key="gun_needs_person",
-                name=self.coordinator.name,
-            )
+        if not self._may_start:
+            state = await self.coordinator.async_command(update, may_start=False)
+            if not state.on:
+                raise translated(
+                    ServiceValidationError,
+                    translation_key="gun_needs_person",
+                    name=self.coordinator.name,
+                )
+            return
         if update.timer is None and (
             default_timer := self.coordinator.config_entry.options.get(
                 CONF_DEFAULT_TIMER

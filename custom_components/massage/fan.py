@@ -23,6 +23,10 @@ from .errors import translated
 
 PARALLEL_UPDATES = 1
 
+# Whether a safety cap is due that the device has not taken: the fan then runs
+# against Home Assistant's will, which a plain "on" would hide.
+ATTR_CAP_OVERDUE = "cap_overdue"
+
 MASSAGE_FAN = FanEntityDescription(key="massage", translation_key="massage", name=None)
 
 
@@ -39,7 +43,7 @@ class MassageFan(MassageEntity, FanEntity):
     """On/off, level as a percentage, and massage programmes as preset modes.
 
     A fan is what Assist, Alexa and Google already know how to switch, speed up
-    and set to a mode, so no custom sentences are needed.
+    and set to a mode; the shipped sentences add the massage words on top.
     """
 
     def __init__(
@@ -62,6 +66,12 @@ class MassageFan(MassageEntity, FanEntity):
 
     @property
     @override
+    def assumed_state(self) -> bool:
+        """Whether on, level or mode is assumed, so the UI offers both on and off."""
+        return self.coordinator.driver.assumed_state
+
+    @property
+    @override
     def is_on(self) -> bool:
         """Whether the massage runs."""
         return self.device_state.on
@@ -73,6 +83,12 @@ class MassageFan(MassageEntity, FanEntity):
         if not self.device_state.on:
             return 0
         return ranged_value_to_percentage(self._level_range, self.device_state.level)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Whether a safety cap is overdue."""
+        return {ATTR_CAP_OVERDUE: self.safety.cap_overdue}
 
     @property
     @override

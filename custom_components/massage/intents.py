@@ -4,6 +4,7 @@ Each intent is one entry of `INTENTS`: what it is called, what it tells an LLM, 
 slots it takes and the function that carries it out. A function finds the massager
 the person means, acts through the entities' own actions (so the entities' rules and
 caps apply), and answers in the person's language with what actually happened.
+The routine intents act through the routine player, which knows the steps.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 import math
 import re
 from typing import Any, override
@@ -49,16 +50,26 @@ from homeassistant.util.percentage import ranged_value_to_percentage
 import probatio as vol
 
 from .api import Capabilities, DeviceKind, DeviceState
-from .consent import person_request
+from .consent import is_person_request, person_request
 from .const import DOMAIN
 from .coordinator import MassageCoordinator
 from .data import MassageConfigEntry
+from .routines import (
+    RoutinePlayer,
+    async_confirm_step,
+    loaded_routine_player,
+    routine_player,
+)
+from .routines.engine import RoutineRun, RunStatus, Track, TrackStatus
+from .routines.model import Routine
+from .routines.player import FINISHED_PROMPT, PROMPT_TRANSLATIONS
 from .select import HEAT_OFF, heat_options
 from .services import (
     ATTR_HEAT,
     ATTR_LEVEL,
     ATTR_MINUTES,
     ATTR_MODE,
+    ATTR_ROUTINE,
     SERVICE_START_SESSION,
 )
 
@@ -88,8 +99,16 @@ INTENT_SET_HEAT = "MassageSetHeat"
 INTENT_TIME_LEFT = "MassageTimeLeft"
 INTENT_BATTERY = "MassageBattery"
 INTENT_IS_RUNNING = "MassageIsRunning"
+INTENT_ROUTINE_START = "MassageRoutineStart"
+INTENT_ROUTINE_PAUSE = "MassageRoutinePause"
+INTENT_ROUTINE_RESUME = "MassageRoutineResume"
+INTENT_ROUTINE_SKIP = "MassageRoutineSkip"
+INTENT_ROUTINE_STOP = "MassageRoutineStop"
+INTENT_ROUTINE_CONFIRM = "MassageRoutineConfirm"
+INTENT_ROUTINE_STATUS = "MassageRoutineStatus"
 
 SLOT_NAME = "name"
+SLOT_OTHER_NAME = "other_name"
 SLOT_PREFERRED_AREA = "preferred_area_id"
 
 # The translation keys (under "common") of everything voice says.
@@ -122,6 +141,33 @@ SAY_UNKNOWN_HEAT = "voice_unknown_heat"
 SAY_NO_BATTERY = "voice_no_battery"
 SAY_GUN_NEEDS_PERSON = "voice_gun_needs_person"
 SAY_FAILED = "voice_failed"
+SAY_ROUTINE_STARTED = "voice_routine_started"
+SAY_ROUTINE_STEP = "voice_routine_step"
+SAY_ROUTINE_AT = "voice_routine_at"
+SAY_ROUTINE_WAITING = "voice_routine_waiting"
+SAY_ROUTINE_PAUSED = "voice_routine_paused"
+SAY_ROUTINE_RESUMED = "voice_routine_resumed"
+SAY_ROUTINE_SKIPPED = "voice_routine_skipped"
+SAY_ROUTINE_STOPPED = "voice_routine_stopped"
+SAY_ROUTINE_CONFIRMED = "voice_routine_confirmed"
+SAY_ROUTINE_TIME_LEFT = "voice_routine_time_left"
+SAY_ROUTINE_TIME_LEFT_MINUTE = "voice_routine_time_left_minute"
+SAY_ROUTINE_PAUSED_LEFT = "voice_routine_paused_left"
+SAY_ROUTINE_PAUSED_LEFT_MINUTE = "voice_routine_paused_left_minute"
+SAY_UNKNOWN_ROUTINE = "voice_unknown_routine"
+SAY_ROUTINE_NO_PART = "voice_routine_no_part"
+SAY_ROUTINE_NEEDS_GUN = "voice_routine_needs_gun"
+SAY_ROUTINE_NEEDS_FOOT_LEG = "voice_routine_needs_foot_leg"
+ROUTINE_NEEDS = {
+    DeviceKind.GUN: SAY_ROUTINE_NEEDS_GUN,
+    DeviceKind.FOOT_LEG: SAY_ROUTINE_NEEDS_FOOT_LEG,
+}
+SAY_CONFIRM_NEEDS_PERSON = "voice_confirm_needs_person"
+# What the routine player says when no routine runs, or nothing can be done.
+NO_ROUTINE = "routine_not_running"
+NOTHING_TO_SKIP = "nothing_to_skip"
+NOTHING_TO_CONFIRM = "nothing_to_confirm"
+PLAYER_REFUSALS = (NO_ROUTINE, NOTHING_TO_SKIP, NOTHING_TO_CONFIRM)
 
 # Refusals of the entities that voice words differently from an action's error.
 VOICE_REFUSALS = {"gun_needs_person": SAY_GUN_NEEDS_PERSON}
@@ -193,6 +239,23 @@ class Phrases:
             f"component.{DOMAIN}.entity.select.heat_level.state.{option}", option
         ).lower()
 
+    def routine(self, routine_id: str) -> str:
+        """Return a routine's name: a built-in one's in this language, else its id."""
+        return self._strings.get(
+            f"component.{DOMAIN}.entity.select.routine.state.{routine_id}",
+            routine_id.replace("_", " "),
+        )
+
+    def step_title(self, prompt: str) -> str:
+        """Return the short title of a routine step, by its prompt."""
+        return self._strings.get(
+            f"component.{DOMAIN}.entity.sensor.routine_step.state.{prompt}", prompt
+        )
+
+    def prompt(self, prompt: str) -> str:
+        """Return what a routine step tells the person to do."""
+        return self._strings.get(f"{PROMPT_TRANSLATIONS}{prompt}", prompt)
+
     def join(self, items: list[str]) -> str:
         """Join a few items as a sentence lists them: "a, b and c"."""
         if len(items) < 2:  # noqa: PLR2004 - one item needs no joining
@@ -218,6 +281,7 @@ class Massager:
     entry: MassageConfigEntry
     names: frozenset[str]
     area_id: str | None
+    device_id: str | None = None
 
     @property
     def coordinator(self) -> MassageCoordinator | None:
@@ -338,6 +402,20 @@ class VoiceRequest:
                     or self.phrases.say(SAY_FAILED, name=massager.name, error=str(err))
                 ) from err
 
+    def player(self) -> RoutinePlayer:
+        """Return the routine player, or refuse in words when it is not set up."""
+        try:
+            return routine_player(self.hass)
+        except HomeAssistantError as err:
+            raise RefusalError(self.phrases.error(err) or str(err)) from err
+
+    async def ask(self, request: Awaitable[None]) -> None:
+        """Ask the routine player for something; its refusals become words."""
+        try:
+            await request
+        except HomeAssistantError as err:
+            raise RefusalError(self.phrases.error(err) or str(err)) from err
+
     def mode(self, massager: Massager, capabilities: Capabilities) -> str:
         """Return the programme the request names, as the device calls it."""
         spoken = self.slots[ATTR_MODE]
@@ -445,6 +523,7 @@ def _massagers(hass: HomeAssistant, assistant: str | None) -> list[Massager]:
                 names=frozenset(names - {""}),
                 area_id=entry.area_id
                 or (device.area_id if device is not None else None),
+                device_id=entry.device_id,
             )
         )
     return massagers
@@ -510,16 +589,25 @@ async def _async_stop(request: VoiceRequest) -> Answer:
 async def _async_stop_all(request: VoiceRequest) -> Answer:
     """Stop every running massager at once, exposed to the assistant or not.
 
-    Stopping is always safe, so nothing that runs is left out; what cannot be
-    stopped is named.
+    Stopping is always safe, so nothing that runs is left out, a routine
+    included (before it could start its next step); what cannot be stopped is
+    named.
     """
+    speech: list[str] = []
+    if (run := _active_run(request.hass)) is not None:
+        await request.ask(request.player().async_stop())
+        speech.append(
+            request.phrases.say(
+                SAY_ROUTINE_STOPPED, routine=request.phrases.routine(run.routine.id)
+            )
+        )
     running = [
         massager
         for massager in _massagers(request.hass, None)
         if (coordinator := massager.coordinator) is not None and coordinator.data.on
     ]
     if not running:
-        return Answer(request.phrases.say(SAY_NOTHING_RUNNING))
+        return Answer(" ".join(speech) or request.phrases.say(SAY_NOTHING_RUNNING))
 
     async def _async_stop_one(massager: Massager) -> str | None:
         """Stop one massager; return why not, if it could not be stopped."""
@@ -536,11 +624,12 @@ async def _async_stop_all(request: VoiceRequest) -> Answer:
         for massager, refusal in zip(running, refusals, strict=True)
         if refusal is None
     ]
-    speech = [refusal for refusal in refusals if refusal is not None]
-    if not stopped:
-        raise RefusalError(" ".join(speech))
-    names = request.phrases.join([massager.name for massager in stopped])
-    speech.insert(0, request.phrases.say(SAY_STOPPED_ALL, names=names))
+    if stopped:
+        names = request.phrases.join([massager.name for massager in stopped])
+        speech.append(request.phrases.say(SAY_STOPPED_ALL, names=names))
+    elif not speech:
+        raise RefusalError(" ".join(filter(None, refusals)))
+    speech.extend(refusal for refusal in refusals if refusal is not None)
     return Answer(" ".join(speech), stopped)
 
 
@@ -633,7 +722,12 @@ def _session_end(coordinator: MassageCoordinator) -> datetime | None:
 
 
 async def _async_time_left(request: VoiceRequest) -> Answer:
-    """Say how long each meant massager still runs."""
+    """Say how long each meant massager still runs, or the routine, while one runs.
+
+    Asked without a name during a routine, the person means the routine.
+    """
+    if SLOT_NAME not in request.slots and _active_run(request.hass) is not None:
+        return await _async_routine_status(request)
     found = request.find()
     if SLOT_NAME not in request.slots:
         running = [
@@ -650,7 +744,7 @@ async def _async_time_left(request: VoiceRequest) -> Answer:
         coordinator = request.reachable(massager)
         if not coordinator.data.on or (ends := _session_end(coordinator)) is None:
             speech.append(request.phrases.say(SAY_NOT_RUNNING, name=massager.name))
-        elif (minutes := math.ceil((ends - now).total_seconds() / 60)) > 1:
+        elif (minutes := _minutes(ends - now)) > 1:
             speech.append(
                 request.phrases.say(SAY_TIME_LEFT, name=massager.name, minutes=minutes)
             )
@@ -689,6 +783,285 @@ async def _async_is_running(request: VoiceRequest) -> Answer:
     )
 
 
+def _minutes(left: timedelta) -> int:
+    """Whole minutes, rounded up: a step never sounds shorter than it is."""
+    return math.ceil(left.total_seconds() / 60)
+
+
+# Routines
+
+
+@callback
+def _active_run(hass: HomeAssistant) -> RoutineRun | None:
+    """Return the routine that runs or is paused, if any."""
+    if (player := loaded_routine_player(hass)) is None or (run := player.run) is None:
+        return None
+    return None if run.ended else run
+
+
+def _find_routine(request: VoiceRequest, player: RoutinePlayer) -> Routine:
+    """Return the routine the person named, by its id or its name in their language.
+
+    Without a name, the routine chosen on the player, as its start button does.
+    """
+    if not (spoken := request.slots.get(ATTR_ROUTINE)):
+        return player.routines[player.selected]
+    wanted = {normalize(str(spoken["value"])), normalize(spoken.get("text", ""))}
+    for routine_id, routine in player.routines.items():
+        if {normalize(routine_id), normalize(request.phrases.routine(routine_id))} & (
+            wanted
+        ):
+            return routine
+    raise RefusalError(
+        request.phrases.say(
+            SAY_UNKNOWN_ROUTINE,
+            routine=spoken.get("text", spoken["value"]),
+            routines=request.phrases.join(
+                [request.phrases.routine(routine_id) for routine_id in player.routines]
+            ),
+        )
+    )
+
+
+def _routine_devices(request: VoiceRequest, routine: Routine) -> dict[DeviceKind, str]:
+    """Choose the massager of each of the routine's roles, as the person named them.
+
+    A role nobody named takes the only massager of its kind the assistant knows,
+    or the one in the satellite's area; otherwise the person is asked which.
+    """
+    phrases = request.phrases
+    massagers = [
+        massager
+        for massager in _massagers(request.hass, request.intent.assistant)
+        if massager.device_id is not None
+    ]
+    named = _named_roles(request, routine, massagers)
+    devices: dict[DeviceKind, str] = {}
+    for role in routine.roles:
+        candidates = named.get(role) or [
+            massager for massager in massagers if massager.kind is role
+        ]
+        if not candidates:
+            raise RefusalError(
+                phrases.say(ROUTINE_NEEDS[role], routine=phrases.routine(routine.id))
+            )
+        if len(candidates) > 1 and (area_id := request.slot(SLOT_PREFERRED_AREA)):
+            candidates = [m for m in candidates if m.area_id == area_id] or candidates
+        if len(candidates) > 1:
+            raise RefusalError(
+                phrases.say(
+                    SAY_WHICH_ONE, names=phrases.join([m.name for m in candidates])
+                )
+            )
+        request.reachable(candidates[0])
+        if (device_id := candidates[0].device_id) is not None:
+            devices[role] = device_id
+    return devices
+
+
+def _named_roles(
+    request: VoiceRequest, routine: Routine, massagers: list[Massager]
+) -> dict[DeviceKind, list[Massager]]:
+    """Return the massagers the person named for a routine, by the role they play."""
+    named: dict[DeviceKind, list[Massager]] = {}
+    for slot in (SLOT_NAME, SLOT_OTHER_NAME):
+        if not (spoken := request.slots.get(slot)):
+            continue
+        found = _by_name(massagers, spoken)
+        if not found:
+            raise RefusalError(
+                request.phrases.say(
+                    SAY_UNKNOWN_MASSAGER, name=spoken.get("text", spoken["value"])
+                )
+            )
+        playing = [
+            (massager, kind)
+            for massager in found
+            if (kind := request.reachable(massager).info.kind) in routine.roles
+        ]
+        if not playing:
+            raise RefusalError(
+                request.phrases.say(
+                    SAY_ROUTINE_NO_PART,
+                    name=found[0].name,
+                    routine=request.phrases.routine(routine.id),
+                )
+            )
+        for massager, kind in playing:
+            if massager not in (chosen := named.setdefault(kind, [])):
+                chosen.append(massager)
+    return named
+
+
+def _steps(request: VoiceRequest, run: RoutineRun, tracks: list[Track]) -> list[str]:
+    """Say each track's current step, with what to do, then what waits for whom."""
+    phrases = request.phrases
+    speech = []
+    for track in sorted(tracks, key=lambda track: track.index):
+        step = run.routine.steps[track.index]
+        speech.append(
+            phrases.say(
+                SAY_ROUTINE_STEP,
+                step=track.index + 1,
+                steps=len(run.routine.steps),
+                title=phrases.step_title(step.prompt),
+                prompt=phrases.prompt(step.prompt),
+            )
+        )
+    return speech + _waiting(request, run)
+
+
+def _waiting(request: VoiceRequest, run: RoutineRun) -> list[str]:
+    """Tell the person how to start the gun, while a gun step waits for them."""
+    if (track := run.waiting_track) is None:
+        return []
+    return [request.phrases.say(SAY_ROUTINE_WAITING, name=track.device.name)]
+
+
+def _at(request: VoiceRequest, run: RoutineRun) -> list[str]:
+    """Say the step the person follows."""
+    if (current := run.current_step) is None:
+        return []
+    index, step = current
+    return [
+        request.phrases.say(
+            SAY_ROUTINE_AT,
+            step=index + 1,
+            steps=len(run.routine.steps),
+            title=request.phrases.step_title(step.prompt),
+        )
+    ]
+
+
+def _active_tracks(run: RoutineRun) -> list[Track]:
+    return [track for track in run.tracks if track.status is not TrackStatus.DONE]
+
+
+def _running(request: VoiceRequest, player: RoutinePlayer) -> RoutineRun:
+    """Return the routine that runs or is paused, or refuse: none does."""
+    if player.run is None or player.run.ended:
+        raise RefusalError(request.phrases.exception(NO_ROUTINE))
+    return player.run
+
+
+async def _async_routine_start(request: VoiceRequest) -> Answer:
+    """Start a routine on the massagers the person named, or the only ones there are."""
+    player = request.player()
+    routine = _find_routine(request, player)
+    devices = _routine_devices(request, routine)
+    await request.ask(player.async_start(routine.id, devices))
+    run = _running(request, player)
+    speech = [
+        request.phrases.say(
+            SAY_ROUTINE_STARTED, routine=request.phrases.routine(routine.id)
+        ),
+        *_steps(request, run, _active_tracks(run)),
+    ]
+    return Answer(" ".join(speech))
+
+
+async def _async_routine_pause(request: VoiceRequest) -> Answer:
+    """Pause the routine: its massagers go off, the steps hold."""
+    player = request.player()
+    await request.ask(player.async_pause())
+    run = _running(request, player)
+    speech = [
+        request.phrases.say(
+            SAY_ROUTINE_PAUSED, routine=request.phrases.routine(run.routine.id)
+        ),
+        *_at(request, run),
+    ]
+    return Answer(" ".join(speech))
+
+
+async def _async_routine_resume(request: VoiceRequest) -> Answer:
+    """Go on with the paused routine; a gun step waits for the person again."""
+    player = request.player()
+    await request.ask(player.async_resume())
+    run = _running(request, player)
+    speech = [
+        request.phrases.say(
+            SAY_ROUTINE_RESUMED, routine=request.phrases.routine(run.routine.id)
+        ),
+        *_steps(request, run, _active_tracks(run)),
+    ]
+    return Answer(" ".join(speech))
+
+
+async def _async_routine_skip(request: VoiceRequest) -> Answer:
+    """Skip the step the person follows, and say what comes next."""
+    player = request.player()
+    run = _running(request, player)
+    if (track := run.current_track) is None:
+        raise RefusalError(request.phrases.exception(NOTHING_TO_SKIP))
+    skipped = track.index
+    await request.ask(player.async_skip())
+    speech = [request.phrases.say(SAY_ROUTINE_SKIPPED, step=skipped + 1)]
+    if run.ended:
+        speech.append(request.phrases.prompt(FINISHED_PROMPT))
+    elif track.status is not TrackStatus.DONE:
+        speech.extend(_steps(request, run, [track]))
+    elif (current := run.current_track) is not None:
+        speech.extend(_steps(request, run, [current]))
+    return Answer(" ".join(speech))
+
+
+async def _async_routine_stop(request: VoiceRequest) -> Answer:
+    """Stop the routine; every massager of it goes off."""
+    player = request.player()
+    run = _running(request, player)
+    await request.ask(player.async_stop())
+    return Answer(
+        request.phrases.say(
+            SAY_ROUTINE_STOPPED, routine=request.phrases.routine(run.routine.id)
+        )
+    )
+
+
+async def _async_routine_confirm(request: VoiceRequest) -> Answer:
+    """Start the gun for the step that waits: a person said so.
+
+    Only a person's request confirms (the consent rules of every voice request);
+    an automation passing "ready" to a conversation does not.
+    """
+    with person_request(request.hass, request.intent) as context:
+        if not is_person_request(request.hass, context):
+            raise RefusalError(request.phrases.say(SAY_CONFIRM_NEEDS_PERSON))
+        run = _running(request, request.player())
+        if (track := run.waiting_track) is None:
+            raise RefusalError(request.phrases.exception(NOTHING_TO_CONFIRM))
+        await request.ask(async_confirm_step(request.hass))
+    return Answer(
+        request.phrases.say(
+            SAY_ROUTINE_CONFIRMED,
+            name=track.device.name,
+            step=track.index + 1,
+            steps=len(run.routine.steps),
+            title=request.phrases.step_title(run.routine.steps[track.index].prompt),
+        )
+    )
+
+
+async def _async_routine_status(request: VoiceRequest) -> Answer:
+    """Say how long the routine still takes, the step it is at, and what waits."""
+    phrases = request.phrases
+    run = _active_run(request.hass)
+    if run is None or (left := run.time_left) is None:
+        # Asked while nothing runs: an answer, not a refusal.
+        request.player()
+        return Answer(phrases.exception(NO_ROUTINE))
+    name = phrases.routine(run.routine.id)
+    minutes = _minutes(left)
+    if run.status is RunStatus.PAUSED:
+        key = SAY_ROUTINE_PAUSED_LEFT if minutes > 1 else SAY_ROUTINE_PAUSED_LEFT_MINUTE
+    else:
+        key = SAY_ROUTINE_TIME_LEFT if minutes > 1 else SAY_ROUTINE_TIME_LEFT_MINUTE
+    speech = [phrases.say(key, routine=name, minutes=minutes), *_at(request, run)]
+    if run.status is not RunStatus.PAUSED:
+        speech.extend(_waiting(request, run))
+    return Answer(" ".join(speech))
+
+
 NAME_DESCRIPTION = (
     "Name of a massager, or its kind: 'gun' for a massage gun, 'foot_leg' for a "
     "foot and leg massager. Leave out when only one massager is meant."
@@ -698,6 +1071,17 @@ MINUTES = vol.All(vol.Coerce(int), vol.Range(min=1))
 HEAT = vol.Any(vol.All(vol.Coerce(int), vol.Range(min=0)), vol.In(HEAT_WORDS))
 MODE_DESCRIPTION = "A massage programme of the device, such as kneading or rolling."
 HEAT_DESCRIPTION = "Heat: 'on', 'off', a step from 0 (off), or low, medium or high."
+ROUTINE_DESCRIPTION = (
+    "The routine's id or name. Leave out to start the routine chosen on the "
+    "routine player."
+)
+ROUTINE_NAME_DESCRIPTION = (
+    "A massager to use in the routine, by name or kind ('gun', 'foot_leg'). Leave "
+    "out to use the only massager of each kind."
+)
+OTHER_NAME_DESCRIPTION = (
+    "A second massager to use, when the routine uses a gun and a foot and leg massager."
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -710,6 +1094,8 @@ class MassageIntent:
     handle: Callable[[VoiceRequest], Awaitable[Answer]]
     slots: dict[Any, Any] = field(default_factory=dict)
     read_only: bool = False
+    # Whether it acts on one massager the person may name (else on the routine).
+    names_massager: bool = True
 
 
 INTENTS: tuple[MassageIntent, ...] = (
@@ -791,6 +1177,83 @@ INTENTS: tuple[MassageIntent, ...] = (
         handle=_async_is_running,
         read_only=True,
     ),
+    MassageIntent(
+        intent_type=INTENT_ROUTINE_START,
+        title="Start a massage routine",
+        description=(
+            "Starts a guided massage routine by name, optionally on named massagers. "
+            "Built-in routines: post_workout_legs, lower_back_spasm, neck_tension, "
+            "leg_cramp, foot_calf_circulation; the person may have their own. Each "
+            "massage gun step then waits until the person confirms it."
+        ),
+        handle=_async_routine_start,
+        names_massager=False,
+        slots={
+            vol.Optional(ATTR_ROUTINE, description=ROUTINE_DESCRIPTION): (
+                intent.non_empty_string
+            ),
+            vol.Optional(SLOT_NAME, description=ROUTINE_NAME_DESCRIPTION): (
+                intent.non_empty_string
+            ),
+            vol.Optional(SLOT_OTHER_NAME, description=OTHER_NAME_DESCRIPTION): (
+                intent.non_empty_string
+            ),
+            vol.Optional(SLOT_PREFERRED_AREA): cv.string,
+        },
+    ),
+    MassageIntent(
+        intent_type=INTENT_ROUTINE_PAUSE,
+        title="Pause the massage routine",
+        description=(
+            "Pauses the running massage routine; its massagers go off until it resumes."
+        ),
+        handle=_async_routine_pause,
+        names_massager=False,
+    ),
+    MassageIntent(
+        intent_type=INTENT_ROUTINE_RESUME,
+        title="Resume the massage routine",
+        description="Resumes the paused massage routine where it stopped.",
+        handle=_async_routine_resume,
+        names_massager=False,
+    ),
+    MassageIntent(
+        intent_type=INTENT_ROUTINE_SKIP,
+        title="Skip a routine step",
+        description="Skips the current step of the running massage routine.",
+        handle=_async_routine_skip,
+        names_massager=False,
+    ),
+    MassageIntent(
+        intent_type=INTENT_ROUTINE_STOP,
+        title="Stop the massage routine",
+        description=(
+            "Stops the running massage routine; every massager of it goes off."
+        ),
+        handle=_async_routine_stop,
+        names_massager=False,
+    ),
+    MassageIntent(
+        intent_type=INTENT_ROUTINE_CONFIRM,
+        title="Confirm the massage gun step",
+        description=(
+            "Starts the massage gun for the routine step that waits for it. Use it "
+            "only when the person says they are ready (ready, go ahead, confirm)."
+        ),
+        handle=_async_routine_confirm,
+        names_massager=False,
+    ),
+    MassageIntent(
+        intent_type=INTENT_ROUTINE_STATUS,
+        title="Massage routine status",
+        description=(
+            "Tells how long the massage routine still takes, the step it is at, "
+            "and whether a gun step waits for the person."
+        ),
+        handle=_async_routine_status,
+        read_only=True,
+        names_massager=False,
+    ),
 )
 
 
@@ -806,7 +1269,9 @@ class MassageIntentHandler(intent.IntentHandler):
     @property
     @override
     def slot_schema(self) -> dict[Any, Any]:
-        """The target's name, the satellite's area, and the intent's own slots."""
+        """The target's name and the satellite's area, if any, and its own slots."""
+        if not self.voice.names_massager:
+            return dict(self.voice.slots)
         return {
             vol.Optional(SLOT_NAME, description=NAME_DESCRIPTION): (
                 intent.non_empty_string

@@ -18,6 +18,7 @@ from homeassistant.helpers.llm import (
 
 from .const import DOMAIN
 from .intents import MassageIntentHandler, main_entities
+from .routines import loaded_routine_player
 
 # Every tool acts on the person's own massagers and reaches nothing outside.
 ACTS = ToolAnnotations(open_world=False)
@@ -26,8 +27,11 @@ READS = ToolAnnotations(read_only=True, open_world=False)
 PROMPT = (
     "Massagers (massage guns, foot and leg massagers) are fans in Home Assistant; "
     "use the massage__ tools to start, set, stop or ask about them, never "
-    "HassTurnOn. A massage gun starts only when the person asks for it."
+    "HassTurnOn. A massage gun starts only when the person asks for it. Guided "
+    "routines run with the massage__MassageRoutine tools; a routine's gun step "
+    "waits until the person says they are ready."
 )
+ROUTINES_PROMPT = "Massage routines on offer: {routines}."
 
 
 @callback
@@ -53,4 +57,7 @@ def async_get_tools(
         for handler in intent.async_get(hass)
         if isinstance(handler, MassageIntentHandler)
     ]
-    return LLMTools(tools=tools, prompt=PROMPT)
+    prompt = PROMPT
+    if (player := loaded_routine_player(hass)) is not None:
+        prompt += " " + ROUTINES_PROMPT.format(routines=", ".join(player.routines))
+    return LLMTools(tools=tools, prompt=prompt)

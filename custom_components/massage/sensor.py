@@ -23,6 +23,7 @@ from .data import MassageConfigEntry
 from .entity import MassageEntity, entities_for
 from .routines import is_routine_player
 from .routines.sensor import routine_player_sensors
+from .safety import SafetyGuard
 
 # Read-only: the coordinator does all the fetching.
 PARALLEL_UPDATES = 0
@@ -42,7 +43,7 @@ class MassageSensorEntityDescription(SensorEntityDescription):
     """How one sensor reads its value from the state."""
 
     exists_fn: Callable[[Capabilities], bool]
-    value_fn: Callable[[DeviceState, Capabilities], StateType | datetime]
+    value_fn: Callable[[DeviceState, Capabilities, SafetyGuard], StateType | datetime]
 
 
 SENSORS: tuple[MassageSensorEntityDescription, ...] = (
@@ -53,7 +54,7 @@ SENSORS: tuple[MassageSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         exists_fn=lambda caps: caps.battery,
-        value_fn=lambda state, _caps: state.battery,
+        value_fn=lambda state, _caps, _safety: state.battery,
     ),
     MassageSensorEntityDescription(
         key="strokes_per_minute",
@@ -61,7 +62,7 @@ SENSORS: tuple[MassageSensorEntityDescription, ...] = (
         native_unit_of_measurement="spm",
         state_class=SensorStateClass.MEASUREMENT,
         exists_fn=lambda caps: caps.strokes_per_minute is not None,
-        value_fn=strokes_per_minute,
+        value_fn=lambda state, caps, _safety: strokes_per_minute(state, caps),
     ),
     MassageSensorEntityDescription(
         key="force",
@@ -70,14 +71,16 @@ SENSORS: tuple[MassageSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         exists_fn=lambda caps: caps.force_sensor,
-        value_fn=lambda state, _caps: state.force,
+        value_fn=lambda state, _caps, _safety: state.force,
     ),
     MassageSensorEntityDescription(
         key="session_end",
         translation_key="session_end",
         device_class=SensorDeviceClass.TIMESTAMP,
         exists_fn=lambda _caps: True,
-        value_fn=lambda state, _caps: state.session_end,
+        # By the device's timer or at the session cap, whichever comes first; a
+        # cap past due shows as an end in the past.
+        value_fn=lambda _state, _caps, safety: safety.session_end,
     ),
     MassageSensorEntityDescription(
         key="heat_end",
@@ -86,7 +89,7 @@ SENSORS: tuple[MassageSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         exists_fn=lambda caps: caps.heat_levels > 0,
-        value_fn=lambda state, _caps: state.heat_end,
+        value_fn=lambda _state, _caps, safety: safety.heat_end,
     ),
 )
 
@@ -114,4 +117,6 @@ class MassageSensor(MassageEntity, SensorEntity):
     @override
     def native_value(self) -> StateType | datetime:
         """The value, from the latest state."""
-        return self.entity_description.value_fn(self.device_state, self.capabilities)
+        return self.entity_description.value_fn(
+            self.device_state, self.capabilities, self.safety
+        )

@@ -18,7 +18,12 @@ from .base import (
     MassageDriver,
     StateUpdate,
 )
-from .entities import BACKEND as ENTITIES_BACKEND, CONF_BACKEND, EntitiesDriver
+from .entities import (
+    BACKEND as ENTITIES_BACKEND,
+    CONF_BACKEND,
+    EntitiesDriver,
+    async_remove_issues as async_remove_entities_issues,
+)
 from .local_api import LocalApiDriver
 
 __all__ = [
@@ -29,6 +34,7 @@ __all__ = [
     "DriverError",
     "MassageDriver",
     "StateUpdate",
+    "async_remove_driver_issues",
     "create_driver",
 ]
 
@@ -55,3 +61,9 @@ def create_driver(hass: HomeAssistant, entry: ConfigEntry) -> MassageDriver:
         ),
     )
     return LocalApiDriver(client)
+
+
+def async_remove_driver_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Take away the repair issues an entry's driver raised, as the entry goes."""
+    if entry.data.get(CONF_BACKEND) == ENTITIES_BACKEND:
+        async_remove_entities_issues(hass, entry.entry_id)

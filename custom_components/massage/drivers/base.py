@@ -11,7 +11,12 @@ from ..api import DeviceInfo as MassageDeviceInfo, DeviceState
 
 
 class DriverError(Exception):
-    """A driver could not do what was asked."""
+    """A driver could not do what was asked.
+
+    Raised as itself, it means the device answered with something unusable this
+    time (garbled, or of the wrong types): asking again may work. The subclasses
+    below name the failures that are handled differently.
+    """
 
 
 class DeviceUnavailableError(DriverError):
@@ -23,7 +28,11 @@ class DeviceAuthError(DriverError):
 
 
 class DeviceIncompatibleError(DriverError):
-    """The device answered with something this integration cannot use."""
+    """The device can never work with this integration (an unsupported API version).
+
+    The only driver error that fails an entry for good; a garbled answer is a
+    plain DriverError.
+    """
 
 
 class CommandRejectedError(DriverError):
@@ -72,9 +81,18 @@ class MassageDriver(ABC):
     def configuration_url(self) -> str | None:
         """Where a person can look at the device, if anywhere."""
 
+    @property
+    def assumed_state(self) -> bool:
+        """Whether some of the state is what was last commanded, not read back."""
+        return False
+
     @abstractmethod
     async def async_connect(self) -> MassageDeviceInfo:
-        """Reach the device and learn what it is."""
+        """Reach the device and learn what it is.
+
+        Called again before every (re)connection of the push channel and every
+        poll, to check who answers: it must be cheap and repeatable.
+        """
 
     @abstractmethod
     async def async_fetch_state(self) -> DeviceState:
@@ -82,7 +100,10 @@ class MassageDriver(ABC):
 
     @abstractmethod
     async def async_apply(self, update: StateUpdate) -> DeviceState:
-        """Apply a partial update and return the state that results."""
+        """Apply a partial update and return the state that results.
+
+        An empty update changes nothing and returns the device's current state.
+        """
 
     @abstractmethod
     async def async_listen(self, on_state: Callable[[DeviceState], None]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import override
 
+from yarl import URL
+
 from ..api import (
     DeviceInfo as MassageDeviceInfo,
     DeviceState,
@@ -40,7 +42,8 @@ async def _translate_errors[T](call: Callable[[], Awaitable[T]]) -> T:
     except MassageRequestError as err:
         raise CommandRejectedError(err.code, err.message) from err
     except MassageError as err:
-        raise DeviceIncompatibleError(str(err)) from err
+        # Garbled or of the wrong types: this answer is unusable, the next may not be.
+        raise DriverError(str(err)) from err
 
 
 class LocalApiDriver(MassageDriver):
@@ -64,7 +67,10 @@ class LocalApiDriver(MassageDriver):
     @override
     def configuration_url(self) -> str:
         """The device's own address."""
-        return f"http://{self._client.host}:{self._client.port}"
+        # yarl puts an IPv6 address in brackets, as a URL needs it.
+        return str(
+            URL.build(scheme="http", host=self._client.host, port=self._client.port)
+        )
 
     @override
     async def async_connect(self) -> MassageDeviceInfo:
@@ -72,6 +78,8 @@ class LocalApiDriver(MassageDriver):
         try:
             self._info = await _translate_errors(self._client.info)
         except CommandRejectedError as err:
+            if err.reason != "unsupported":
+                raise  # busy or failing, which may pass
             # Asked for nothing but its identity, "unsupported" can only mean an
             # API version we do not speak: no retry will help.
             raise DeviceIncompatibleError(str(err)) from err

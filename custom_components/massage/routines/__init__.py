@@ -37,6 +37,7 @@ __all__ = [
     "async_setup_player_entry",
     "async_unload_player_entry",
     "is_routine_player",
+    "loaded_routine_player",
     "routine_player",
 ]
 
@@ -111,12 +112,22 @@ def async_offer_routine_player(hass: HomeAssistant) -> None:
 
 
 @callback
-def routine_player(hass: HomeAssistant) -> RoutinePlayer:
-    """Return the loaded routine player, or raise an error that says how to add it."""
+def loaded_routine_player(hass: HomeAssistant) -> RoutinePlayer | None:
+    """Return the loaded routine player, or None when it is not set up."""
     for entry in hass.config_entries.async_entries(DOMAIN):
         if is_routine_player(entry) and entry.state is ConfigEntryState.LOADED:
             return entry.runtime_data
-    raise translated(ServiceValidationError, translation_key="routine_player_missing")
+    return None
+
+
+@callback
+def routine_player(hass: HomeAssistant) -> RoutinePlayer:
+    """Return the loaded routine player, or raise an error that says how to add it."""
+    if (player := loaded_routine_player(hass)) is None:
+        raise translated(
+            ServiceValidationError, translation_key="routine_player_missing"
+        )
+    return player
 
 
 async def async_confirm_step(hass: HomeAssistant) -> None:

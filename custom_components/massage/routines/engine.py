@@ -337,11 +337,7 @@ class RoutineRun:
 
     async def async_confirm(self) -> None:
         """Start the waiting gun step: a person confirmed it."""
-        track = next(
-            (track for track in self.tracks if track.status is TrackStatus.WAITING),
-            None,
-        )
-        if track is None:
+        if (track := self.waiting_track) is None:
             raise translated(
                 ServiceValidationError, translation_key="nothing_to_confirm"
             )
@@ -410,7 +406,15 @@ class RoutineRun:
     @property
     def waiting(self) -> bool:
         """Whether a gun step waits for a person's confirmation."""
-        return any(track.status is TrackStatus.WAITING for track in self.tracks)
+        return self.waiting_track is not None
+
+    @property
+    def waiting_track(self) -> Track | None:
+        """The track whose gun step waits for a person's confirmation, if any."""
+        return next(
+            (track for track in self.tracks if track.status is TrackStatus.WAITING),
+            None,
+        )
 
     @property
     def planned(self) -> timedelta:
@@ -432,9 +436,20 @@ class RoutineRun:
         if self.status is not RunStatus.RUNNING:
             return None
         now = dt_util.utcnow()
-        return now + max(self._left(track, now) for track in self.tracks)
+        return now + self._time_left(now)
+
+    @property
+    def time_left(self) -> timedelta | None:
+        """How long the routine still takes if each waiting step were confirmed now.
+
+        While paused, what is left once it resumes; None after the end.
+        """
+        return None if self.ended else self._time_left(dt_util.utcnow())
 
     # The steps
+
+    def _time_left(self, now: datetime) -> timedelta:
+        return max(self._left(track, now) for track in self.tracks)
 
     def _left(self, track: Track, now: datetime) -> timedelta:
         """How long a track still runs, if nothing waits any longer."""

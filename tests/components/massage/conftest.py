@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import time
 from unittest.mock import PropertyMock, patch
 
@@ -13,15 +13,21 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.debounce import Debouncer
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    get_scheduled_timer_handles,
+)
 
 from custom_components.massage.const import DOMAIN
 from custom_components.massage.routines import is_routine_player
 from emulator import DeviceServer, EmulatedDevice, foot_leg_profile, gun_profile
 
-# Captured before any test freezes the clock: waits are bounded in real time.
-_real_monotonic = time.monotonic
+# Captured before any test freezes the clock: waits are bounded in real time. Kept
+# in a tuple, where freezing the clock does not replace it as it would a name.
+_REAL_CLOCK = (time.monotonic, time.time)
 
 GUN_ID = "gun-0001"
 FOOT_LEG_ID = "footleg-0001"
@@ -59,7 +65,7 @@ async def serve(
 ) -> AsyncIterator[DeviceServer]:
     """Run an emulated device on a loopback port for one test.
 
-    Entries are unloaded before the device goes away, as a person would remove
+    Entries are removed before the device goes away, as a person would remove
     the integration before unplugging the massager.
     """
     server = DeviceServer(device)
@@ -68,8 +74,7 @@ async def serve(
         yield server
     finally:
         for entry in hass.config_entries.async_entries(DOMAIN):
-            if entry.state is ConfigEntryState.LOADED:
-                await hass.config_entries.async_unload(entry.entry_id)
+            await hass.config_entries.async_remove(entry.entry_id)
         await hass.async_block_till_done()
         await server.stop()
         device.close()
@@ -124,12 +129,43 @@ async def wait_for(
     It yields with zero-length sleeps, which still let sockets be read, so it
     also works while a test has frozen the clock.
     """
-    start = _real_monotonic()
+    real_monotonic, real_time = _REAL_CLOCK
+    start = real_monotonic()
     while not condition():
-        assert _real_monotonic() - start < limit, "condition not reached in time"
+        assert real_monotonic() - start < limit, "condition not reached in time"
         await asyncio.sleep(0)
+        if time.time is not real_time:
+            # A frozen clock never ends a cool-down, as real time would.
+            end_push_cool_downs(hass)
         await hass.async_block_till_done()
-    return _real_monotonic() - start
+    return real_monotonic() - start
+
+
+def end_push_cool_downs(hass: HomeAssistant) -> None:
+    """Show now the pushed states that coordinators hold back for a cool-down.
+
+    Only these timers run: moving the clock would also fire the devices' own
+    timers and the push channels' heartbeats.
+    """
+    for handle in get_scheduled_timer_handles(hass.loop):
+        debouncer = getattr(handle._callback, "__self__", None)
+        if (
+            isinstance(debouncer, Debouncer)
+            and getattr(debouncer.function, "__name__", None) == "_async_show_pushed"
+            and not handle.cancelled()
+        ):
+            callback = handle._callback
+            handle.cancel()
+            callback()
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
+) -> None:
+    """Move the frozen clock on and run what fell due, device timers included."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
 
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:

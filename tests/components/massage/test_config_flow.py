@@ -16,6 +16,7 @@ from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_USER, SOURCE_ZERO
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -260,6 +261,9 @@ async def test_ipv6_addresses_work(
     entry = result["result"]
     await hass.async_block_till_done()
     assert entry.runtime_data.coordinator.data is not None
+    # The device page's link is a URL a browser opens: the address in brackets.
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert device.configuration_url == f"http://[::1]:{server.port}"
 
 
 @pytest.mark.parametrize(

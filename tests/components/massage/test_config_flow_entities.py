@@ -38,12 +38,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.massage import config_flow
-from custom_components.massage.config_flow import ROLE_FIELDS, ROLE_MEANS
 from custom_components.massage.const import CONF_DEFAULT_TIMER, DOMAIN
 from custom_components.massage.drivers import DeviceUnavailableError
 from custom_components.massage.drivers.entities import ROLES, issue_id
 from custom_components.massage.drivers.entities.errors import UNAVAILABLE
 from custom_components.massage.drivers.entities.profiles import PROFILES
+from custom_components.massage.entities_form import ROLE_FIELDS, ROLE_MEANS
 
 from .conftest import massager_entries, wait_for
 from .entities_backend import (
@@ -368,13 +368,16 @@ async def test_the_demo_massager_follows_its_helpers(
     await advance(hass, freezer, timedelta(seconds=2))
     assert hass.states.get(fan).state == "off"
     assert hass.states.get(PLUG).state == "on"
-    # Above 5 W it runs again, as when started by its own button.
+    # Above 5 W it runs again, as when started by its own button: shown once the
+    # quarter-second cool-down after the last change shown has passed.
     await _set_power(hass, 35)
+    await advance(hass, freezer, timedelta(seconds=1))
     assert hass.states.get(fan).state == "on"
     # The plug switched off by hand switches it off.
     await hass.services.async_call(
         "input_boolean", "turn_off", {"entity_id": PLUG}, blocking=True
     )
+    await advance(hass, freezer, timedelta(seconds=1))
     assert hass.states.get(fan).state == "off"
     # The programme and intensity set on the helpers are the massager's.
     await hass.services.async_call(
@@ -383,6 +386,7 @@ async def test_the_demo_massager_follows_its_helpers(
         {"entity_id": MODE, "option": "combined"},
         blocking=True,
     )
+    await advance(hass, freezer, timedelta(seconds=1))
     assert hass.states.get(fan).attributes["preset_mode"] == "combined"
     # Left running, Home Assistant's own timer stops it (15 minutes by default).
     await hass.services.async_call("fan", "turn_on", {"entity_id": fan}, blocking=True)
@@ -1662,9 +1666,9 @@ def _flow_error_keys(node: ast.AST) -> set[str]:
 def _error_keys() -> set[str]:
     """Return the error keys the flow and the entities driver can show on a form."""
     keys = {UNAVAILABLE}
-    flow = ast.parse((INTEGRATION_DIR / "config_flow.py").read_text())
-    for node in ast.walk(flow):
-        keys |= _flow_error_keys(node)
+    for module in ("config_flow.py", "entities_form.py"):
+        for node in ast.walk(ast.parse((INTEGRATION_DIR / module).read_text())):
+            keys |= _flow_error_keys(node)
     means = INTEGRATION_DIR / "drivers" / "entities" / "means.py"
     for node in ast.walk(ast.parse(means.read_text())):
         if isinstance(node, ast.Call) and ast.unparse(node.func) == "EntityUnfitError":

@@ -66,7 +66,7 @@ async def test_dropped_push_reconnects(
         "state_changed",
         lambda event: (
             seen.append(event.data["new_state"].state)
-            if event.data["entity_id"] == FOOT
+            if event.data["entity_id"] == FOOT and event.data["new_state"]
             else None
         ),
     )

@@ -139,6 +139,40 @@ async def test_gun_needs_a_person_to_start(
     assert hass.states.get("sensor.massage_gun_strokes_per_minute").state == "0"
 
 
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        (SERVICE_TURN_ON, {}),
+        (SERVICE_TURN_ON, {ATTR_PERCENTAGE: 60}),
+        (SERVICE_SET_PERCENTAGE, {ATTR_PERCENTAGE: 100}),
+        ("start_session", {"level": 3, "minutes": 10}),
+    ],
+)
+async def test_automation_cannot_start_a_gun_that_stopped_behind_our_back(
+    hass: HomeAssistant,
+    gun_server: DeviceServer,
+    gun_entry: MockConfigEntry,
+    hass_admin_user: MockUser,
+    service: str,
+    data: dict[str, object],
+) -> None:
+    """A stale "on" never lets an automation start a gun."""
+    device = gun_server.device
+    await _call(
+        hass, "fan", SERVICE_TURN_ON, GUN, context=Context(user_id=hass_admin_user.id)
+    )
+    # Switched off on the gun itself, and the push of that never arrives.
+    gun_server.faults.silent_websocket = True
+    device.press_power()
+    assert hass.states.get(GUN).state == "on"
+
+    domain = DOMAIN if service == "start_session" else "fan"
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, domain, service, GUN, **data)
+    assert err.value.translation_key == "gun_needs_person"
+    assert not device.state.on
+
+
 async def test_gun_attachment_and_battery(
     hass: HomeAssistant, gun_server: DeviceServer, gun_entry: MockConfigEntry
 ) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -37,6 +37,7 @@ from emulator import DeviceServer
 from .conftest import FROZEN_NOW, entry_for, setup_entry, wait_for
 from .entities_backend import (
     CallLog,
+    FakeButton,
     FakeSelect,
     FakeSwitch,
     advance,
@@ -185,6 +186,42 @@ async def test_device_comes_from_the_source_device(
     assert device.configuration_url is None
 
 
+async def test_a_source_device_without_maker_or_model_leaves_them_blank(
+    hass: HomeAssistant, device_registry: dr.DeviceRegistry, spa: Spa
+) -> None:
+    """Empty texts would show as empty lines on the device page: none instead."""
+    source_entry = MockConfigEntry(domain="esphome")
+    source_entry.add_to_hass(hass)
+    source = device_registry.async_get_or_create(
+        config_entry_id=source_entry.entry_id,
+        identifiers={("esphome", "relay-board")},
+    )
+    entry = spa_entry(source_device=source.id)
+    await setup_entry(hass, entry)
+    (device,) = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert (device.manufacturer, device.model, device.sw_version) == (None, None, None)
+
+
+async def test_a_mode_counted_in_presses_shows_as_assumed(
+    hass: HomeAssistant, spa: Spa
+) -> None:
+    """The dashboard then offers both on and off, as for any assumed state."""
+    await async_add_entities(hass, FakeButton("spa_mode_next"))
+    data = spa_data()
+    data["roles"]["mode"] = {
+        "means": "cycle",
+        "next": {"entity_id": "button.spa_mode_next"},
+        "modes": MODES,
+        "resets_to": "kneading",
+    }
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Foot Spa", unique_id="spa-1", data=data
+    )
+    await setup_entry(hass, entry)
+    # Read back from the selects, the spa's fan in test_entities is not assumed.
+    assert hass.states.get(FAN).attributes["assumed_state"] is True
+
+
 async def test_caps_stop_heat_and_session_in_virtual_time(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, spa: Spa
 ) -> None:
@@ -231,17 +268,19 @@ async def test_own_timer_ends_the_session(
     assert hass.states.get(FAN).state == "off"
 
 
-async def test_unload_leaves_the_sources_and_the_massager_off(
+async def test_disabling_leaves_the_sources_and_the_massager_off(
     hass: HomeAssistant, spa: Spa
 ) -> None:
-    """Unloading stops it; the source entities stay, only switched off."""
+    """Disabling the entry stops it; the source entities stay, only switched off."""
     entry = spa_entry()
     await setup_entry(hass, entry)
     await hass.services.async_call(
         DOMAIN, "start_session", {"entity_id": FAN, "heat": 1}, blocking=True
     )
     assert spa.plug.is_on
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_set_disabled_by(
+        entry.entry_id, ConfigEntryDisabler.USER
+    )
     await hass.async_block_till_done()
     assert not spa.plug.is_on
     assert spa.heat.current_option == "off"
@@ -278,6 +317,26 @@ async def test_a_removed_entity_makes_it_unavailable_with_a_repair(
     await platform.async_add_entities([FakeSelect("spa_mode", MODES, "combined")])
     await wait_for(hass, lambda: hass.states.get(FAN).state == "off")
     assert hass.states.get(FAN).attributes["preset_mode"] == "combined"
+    assert (
+        issue_registry.async_get_issue(DOMAIN, issue_id(entry.entry_id, "mode")) is None
+    )
+
+
+async def test_removing_the_massager_takes_its_repair_away(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    issue_registry: ir.IssueRegistry,
+    spa: Spa,
+) -> None:
+    """An issue about an entry that is gone would ask for a fix nobody can make."""
+    entry = spa_entry()
+    await setup_entry(hass, entry)
+    entity_registry.async_remove("select.spa_mode")
+    await wait_for(hass, lambda: hass.states.get(FAN).state == STATE_UNAVAILABLE)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry.entry_id, "mode"))
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
     assert (
         issue_registry.async_get_issue(DOMAIN, issue_id(entry.entry_id, "mode")) is None
     )

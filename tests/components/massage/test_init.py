@@ -20,7 +20,7 @@ from .conftest import entry_for, setup_entry, wait_for
 async def test_setup_and_unload(
     hass: HomeAssistant, foot_leg_server: DeviceServer
 ) -> None:
-    """An entry loads, follows push, and unloads leaving the device stopped."""
+    """An entry loads and follows push; unloaded, it parks; removed, it stops."""
     entry = entry_for(foot_leg_server)
     await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
@@ -35,8 +35,11 @@ async def test_setup_and_unload(
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
-    assert foot_leg_server.device.state.on is False
     assert not coordinator.push_connected
+    # Parked for a set-up that may take it over; removal ends it at once.
+    assert foot_leg_server.device.state.on
+    await hass.config_entries.async_remove(entry.entry_id)
+    assert foot_leg_server.device.state.on is False
 
 
 async def test_setup_retries_when_unreachable(
@@ -61,28 +64,36 @@ async def test_setup_refused_token_starts_reauth(
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
 
-async def test_setup_incompatible_device(
-    hass: HomeAssistant, gun_server: DeviceServer
+@pytest.mark.parametrize(
+    ("fault", "value"),
+    [("malformed_json", True), ("wrong_types", True), ("server_error", 503)],
+)
+async def test_setup_retries_a_garbled_or_busy_device(
+    hass: HomeAssistant, gun_server: DeviceServer, fault: str, value: object
 ) -> None:
-    """A device answering garbage is an error, not a retry loop."""
-    gun_server.faults.malformed_json = True
+    """A garbled or busy answer at start-up is tried again, and then works."""
+    setattr(gun_server.faults, fault, value)
     entry = entry_for(gun_server)
     await setup_entry(hass, entry)
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    assert entry.reason is not None
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+    gun_server.faults.clear()
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
 
 
 async def test_setup_wrong_device(
     hass: HomeAssistant, gun_server: DeviceServer
 ) -> None:
-    """Another device at the entry's address is not taken for ours."""
+    """Another device at the entry's address is not taken for ours; we wait."""
     entry = MockConfigEntry(
         domain="massage",
         unique_id="someone-else",
         data=entry_for(gun_server).data,
     )
     await setup_entry(hass, entry)
-    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.state is ConfigEntryState.SETUP_RETRY
 
 
 async def test_stopping_home_assistant_stops_device(

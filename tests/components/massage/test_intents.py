@@ -7,7 +7,6 @@ every sentence is checked by the device state it leads to and by what Assist say
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
@@ -26,28 +25,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 from emulator import DeviceServer, EmulatedDevice
 
 from .conftest import wait_for
-
-
-@dataclass(frozen=True, slots=True)
-class Satellite:
-    """A voice satellite in the registries, as Assist's pipeline names it."""
-
-    device_id: str
-    entity_id: str
+from .voice_helpers import Satellite, add_satellite, say, speech
 
 
 @pytest.fixture
 async def satellite(hass: HomeAssistant) -> Satellite:
     """A satellite device and its entity; the requests it sends carry no user."""
-    entry = MockConfigEntry(domain="test")
-    entry.add_to_hass(hass)
-    device = dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id, identifiers={("test", "satellite")}
-    )
-    entity = er.async_get(hass).async_get_or_create(
-        "assist_satellite", "test", "satellite", device_id=device.id
-    )
-    return Satellite(device.id, entity.entity_id)
+    return add_satellite(hass)
 
 
 @pytest.fixture
@@ -58,26 +42,6 @@ async def assist(
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, "conversation", {})
     await hass.async_block_till_done()
-
-
-async def say(
-    hass: HomeAssistant, text: str, language: str, satellite: Satellite
-) -> conversation.ConversationResult:
-    """Speak to Assist through a satellite: a fresh context, no user."""
-    return await conversation.async_converse(
-        hass,
-        text,
-        None,
-        Context(),
-        language=language,
-        device_id=satellite.device_id,
-        satellite_id=satellite.entity_id,
-    )
-
-
-def speech(result: conversation.ConversationResult) -> str:
-    """What Assist says."""
-    return str(result.response.speech["plain"]["speech"])
 
 
 type Check = Callable[[EmulatedDevice, EmulatedDevice], bool]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from datetime import timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 import pytest
 
+from custom_components.massage.api import DeviceKind
 from emulator import DeviceServer
 
 from .conftest import wait_for
@@ -224,3 +227,34 @@ async def test_an_ended_run_refuses_everything(
     assert err.value.translation_key == "nothing_to_confirm"
     assert run.current_step is None
     assert run.ends_at is None
+    assert run.time_left is None
+    assert run.waiting_track is None
+
+
+async def test_time_left_and_the_waiting_track(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    recorded: tuple[Writes, Writes, Fired],
+) -> None:
+    """A waiting step counts as if confirmed now; the time left holds while paused."""
+    await call(hass, "start_routine", routine="post_workout_legs")
+    run = player(hass).run
+    assert run is not None
+    # The foot massager kneads for 10 minutes; the gun's 6 wait to be confirmed.
+    assert run.time_left == timedelta(minutes=10)
+    waiting = run.waiting_track
+    assert waiting is not None
+    assert waiting.role is DeviceKind.GUN
+    assert waiting.index == 1
+    await advance(hass, freezer, 150)
+    assert run.time_left == timedelta(minutes=7, seconds=30)
+    assert run.ends_at == dt_util.utcnow() + timedelta(minutes=7, seconds=30)
+    await call(hass, "confirm_step")
+    assert run.waiting_track is None
+    await advance(hass, freezer, 90)
+    await call(hass, "pause_routine")
+    assert run.ends_at is None
+    # Held: the foot massager's 6 minutes, more than the gun's 30 s and 4 minutes.
+    assert run.time_left == timedelta(minutes=6)
+    await advance(hass, freezer, timedelta(minutes=20))
+    assert run.time_left == timedelta(minutes=6)

@@ -8,12 +8,11 @@ from datetime import timedelta
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.massage.const import CONF_HEAT_CAP, CONF_SESSION_CAP
 from emulator import DeviceServer, EmulatedDevice, foot_leg_profile
 
-from .conftest import FOOT_LEG_ID, entry_for, serve, setup_entry, wait_for
+from .conftest import FOOT_LEG_ID, advance, entry_for, serve, setup_entry, wait_for
 
 
 @pytest.fixture
@@ -24,14 +23,6 @@ async def uncapped_server(
     profile = foot_leg_profile(device_id=FOOT_LEG_ID, heat_cutoff_minutes=None)
     async with serve(hass, EmulatedDevice(profile)) as server:
         yield server
-
-
-async def _advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
-) -> None:
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 async def test_caps_hold_without_firmware_cut_off(
@@ -51,14 +42,14 @@ async def test_caps_hold_without_firmware_cut_off(
         hass, lambda: hass.states.get("switch.foot_and_leg_massager_heat").state == "on"
     )
 
-    await _advance(hass, freezer, timedelta(minutes=4, seconds=59))
+    await advance(hass, freezer, timedelta(minutes=4, seconds=59))
     assert device.state.heat == 2
-    await _advance(hass, freezer, timedelta(seconds=2))
+    await advance(hass, freezer, timedelta(seconds=2))
     assert device.state.heat == 0
     assert device.state.on
     assert hass.states.get("switch.foot_and_leg_massager_heat").state == "off"
 
-    await _advance(hass, freezer, timedelta(minutes=15))
+    await advance(hass, freezer, timedelta(minutes=15))
     assert not device.state.on
     assert hass.states.get("fan.foot_and_leg_massager").state == "off"
 
@@ -76,10 +67,10 @@ async def test_cap_retries_until_device_takes_it(
     await wait_for(hass, lambda: entry.runtime_data.safety.session_deadline is not None)
 
     uncapped_server.faults.server_error = 503
-    await _advance(hass, freezer, timedelta(minutes=1, seconds=1))
+    await advance(hass, freezer, timedelta(minutes=1, seconds=1))
     assert device.state.on
     uncapped_server.faults.server_error = None
-    await _advance(hass, freezer, timedelta(seconds=11))
+    await advance(hass, freezer, timedelta(seconds=11))
     assert not device.state.on
 
 
@@ -116,6 +107,6 @@ async def test_cap_on_a_device_that_stopped_itself_is_done(
     uncapped_server.faults.silent_websocket = True
     device.press_power()
 
-    await _advance(hass, freezer, timedelta(minutes=1, seconds=1))
+    await advance(hass, freezer, timedelta(minutes=1, seconds=1))
     assert not device.state.on
     assert "retrying" not in caplog.text

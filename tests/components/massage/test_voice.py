@@ -206,6 +206,8 @@ def test_every_phrase_is_in_the_translations() -> None:
     said = {value for name, value in vars(intents).items() if name.startswith("SAY_")}
     assert said == set(english["common"])
     assert set(intents.VOICE_REFUSALS) <= set(english["exceptions"])
+    assert set(intents.PLAYER_REFUSALS) <= set(english["exceptions"])
+    assert set(intents.ROUTINE_NEEDS.values()) <= said
 
 
 def test_voice_knows_the_entities_by_their_keys() -> None:

@@ -175,3 +175,38 @@ async def test_a_name_of_ones_own_added_to_the_sentences(
     assert "en" not in await hass.async_add_executor_job(
         install, Path(hass.config.config_dir)
     )
+
+
+async def test_new_sentences_reach_an_untouched_file(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    """A file installed by an earlier version, untouched, takes the new sentences.
+
+    The earlier version here is the shipped file without the routine intents: once
+    the integration starts, Assist understands the routine sentences.
+    """
+    earlier = yaml.safe_load(_shipped("en"))
+    earlier["intents"] = {
+        name: data
+        for name, data in earlier["intents"].items()
+        if not name.startswith("MassageRoutine")
+    }
+    installed = _installed(Path(hass.config.config_dir), "en")
+    installed.parent.mkdir(parents=True)
+    body = yaml.safe_dump(earlier, allow_unicode=True, sort_keys=False)
+    installed.write_text(installed_text(body), encoding="utf-8")
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    result = await conversation.async_converse(
+        hass, "start the leg cramp relief", None, Context(), language="en"
+    )
+    assert result.response.intent is None
+
+    await setup_entry(hass, entry_for(gun_server))
+    text = await hass.async_add_executor_job(installed.read_text, "utf-8")
+    assert text == installed_text(_shipped("en"))
+    result = await conversation.async_converse(
+        hass, "start the leg cramp relief", None, Context(), language="en"
+    )
+    assert result.response.intent is not None
+    assert result.response.intent.intent_type == "MassageRoutineStart"

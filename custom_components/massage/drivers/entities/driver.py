@@ -243,6 +243,7 @@ class EntitiesDriver(MassageDriver):
         return frozenset(assumed)
 
     @property
+    @override
     def assumed_state(self) -> bool:
         """Whether any part of the state is assumed rather than read."""
         return bool(self.assumed_roles)
