@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-import time
 from typing import Any, Final
 
 from freezegun.api import FrozenDateTimeFactory
@@ -18,14 +17,13 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.massage.blueprint_install import SOURCE_DIR
 
+from .conftest import _REAL_CLOCK
+
 PHONE: Final = "mobile_app_test_phone"
 NOTIFY_ACTION: Final = f"notify.{PHONE}"
 NOTIFICATION_ACTION_EVENT: Final = "mobile_app_notification_action"
 CLEAR: Final = "clear_notification"
 BLUEPRINT_NAMES: Final = sorted(path.name for path in SOURCE_DIR.glob("*.yaml"))
-# Taken before any test freezes the clock, in a tuple, where freezing does not
-# replace it as it would a module's name: waits are bounded in real time.
-_REAL_CLOCK: Final = (time.monotonic,)
 
 
 def blueprint_path(name: str) -> str:
@@ -124,7 +122,7 @@ async def until(
     hass: HomeAssistant, condition: Callable[[], bool], limit: float = 10
 ) -> None:
     """Wait, in real time, until `condition()` holds, without blocking on waits."""
-    (real_monotonic,) = _REAL_CLOCK
+    real_monotonic, _ = _REAL_CLOCK
     start = real_monotonic()
     while not condition():
         assert real_monotonic() - start < limit, "condition not reached in time"
