@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -13,6 +13,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.massage.blueprint_install import SOURCE_DIR
@@ -37,6 +38,17 @@ class Phone:
 
     hass: HomeAssistant
     calls: list[dict[str, Any]] = field(default_factory=list)
+    # When each call came, in Home Assistant's time zone.
+    times: list[datetime] = field(default_factory=list)
+
+    @property
+    def shown_at(self) -> list[str]:
+        """The local times (HH:MM) at which notifications were shown."""
+        return [
+            when.strftime("%H:%M")
+            for when, call in zip(self.times, self.calls, strict=True)
+            if call["message"] != CLEAR
+        ]
 
     @property
     def shown(self) -> list[dict[str, Any]]:
@@ -80,6 +92,7 @@ def install_phone(hass: HomeAssistant) -> Phone:
     @callback
     def notify(call: ServiceCall) -> None:
         phone.calls.append(dict(call.data))
+        phone.times.append(dt_util.now())
 
     hass.services.async_register("notify", PHONE, notify)
     return phone
