@@ -116,6 +116,18 @@ async def setup_automations(
     await hass.async_block_till_done()
 
 
+async def stop_automations(hass: HomeAssistant) -> None:
+    """Switch every automation off, which stops its runs.
+
+    A run that waits on the frozen clock would otherwise hold up the teardown,
+    which waits for all that runs.
+    """
+    if hass.services.has_service(AUTOMATION_DOMAIN, "turn_off"):
+        await hass.services.async_call(
+            AUTOMATION_DOMAIN, "turn_off", {"entity_id": "all"}, blocking=True
+        )
+
+
 def installed(hass: HomeAssistant, name: str) -> Path:
     """Where the integration installs a blueprint in the configuration."""
     return Path(hass.config.path("blueprints", "automation", "massage", name))

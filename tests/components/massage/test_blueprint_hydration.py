@@ -28,6 +28,7 @@ from .blueprint_helpers import (
     install_phone,
     settle,
     setup_automations,
+    stop_automations,
     until,
 )
 from .routine_helpers import EVENT_ENTITY, Fired, recording
@@ -135,8 +136,8 @@ async def reminders(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Remi
     assert await async_setup_component(hass, DOMAIN, {})
     await hass.async_block_till_done()
     await _helpers(hass)
-    phone = install_phone(hass)
-    return Reminders(hass, freezer, phone)
+    yield Reminders(hass, freezer, install_phone(hass))
+    await stop_automations(hass)
 
 
 async def test_reminds_every_interval_within_the_window_only(
@@ -298,6 +299,7 @@ async def with_massager(
         freezer.move_to(local(9, 5))
         await _helpers(hass)
         yield Reminders(hass, freezer, install_phone(hass)), fired
+        await stop_automations(hass)
 
 
 async def test_after_a_routine_ends_with_the_advice_on_water(

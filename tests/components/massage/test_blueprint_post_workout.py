@@ -26,6 +26,7 @@ from .blueprint_helpers import (
     install_phone,
     settle,
     setup_automations,
+    stop_automations,
     until,
 )
 from .routine_helpers import EVENT_ENTITY, Fired, Writes, button, device_id, recording
@@ -99,6 +100,7 @@ async def devices(
             {"input_boolean": {"workout_finished": {}, "someone_home": {}}},
         )
         yield Recovery(hass, gun, foot_leg, fired, install_phone(hass))
+        await stop_automations(hass)
 
 
 @pytest.fixture
