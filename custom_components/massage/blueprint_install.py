@@ -51,40 +51,50 @@ def install(config_dir: Path, record: dict[str, str]) -> Installation:
     """Install or update each shipped blueprint, as the record allows.
 
     `record` holds the hash of each file as the integration last wrote it. Runs
-    in the executor: it reads and writes files.
+    in the executor: it reads and writes files. A file that cannot be read or
+    written is logged and left; the others are installed all the same.
     """
     result = Installation(dict(record))
     target_dir = config_dir / TARGET_DIR
     for source in sorted(SOURCE_DIR.glob("*.yaml")):
-        name = source.name
-        shipped = source.read_bytes()
-        target = target_dir / name
-        written = record.get(name)
-        if target.exists():
-            current = target.read_bytes()
-            if current == shipped:
-                result.record[name] = digest(shipped)
-                continue
-            if written is None or digest(current) != written:
-                LOGGER.info(
-                    "Keeping %s: it is not the one the integration wrote", target
-                )
-                continue
-        elif written is not None:
-            LOGGER.debug("Not installing %s again: it was deleted", target)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_utf8_file(str(target), shipped.decode("utf-8"))
-        result.record[name] = digest(shipped)
-        result.written.append(name)
+        target = target_dir / source.name
+        try:
+            _install_one(source, target, result)
+        except OSError as err:
+            LOGGER.warning("Could not install the blueprint %s: %s", target, err)
     return result
+
+
+def _install_one(source: Path, target: Path, result: Installation) -> None:
+    """Install one blueprint unless the person changed or deleted it."""
+    name = source.name
+    shipped = source.read_bytes()
+    written = result.record.get(name)
+    if target.exists():
+        current = target.read_bytes()
+        if current == shipped:
+            result.record[name] = digest(shipped)
+            return
+        if written is None or digest(current) != written:
+            LOGGER.info("Keeping %s: it is not the one the integration wrote", target)
+            return
+    elif written is not None:
+        LOGGER.debug("Not installing %s again: it was deleted", target)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_utf8_file(str(target), shipped.decode("utf-8"))
+    result.record[name] = digest(shipped)
+    result.written.append(name)
 
 
 async def async_install_blueprints(hass: HomeAssistant) -> None:
     """Install the blueprints; automations made from an updated one follow it."""
     store: Store[dict[str, dict[str, str]]] = Store(hass, STORE_VERSION, STORE_KEY)
     stored = await store.async_load() or {}
-    record = stored.get(RECORD, {})
+    record = stored.get(RECORD)
+    if not isinstance(record, dict):
+        # Nothing recorded yet, or a record nobody can read: no file is ours.
+        record = {}
     result = await hass.async_add_executor_job(
         install, Path(hass.config.config_dir), record
     )
