@@ -124,6 +124,8 @@ async def test_start_tap_starts_the_routine_and_each_gun_step_its_own_tap(
 
     await recovery.phone.tap("Start", ask)
     await until(hass, lambda: len(recovery.gun_asks) == 1)
+    # The answered question leaves the phone.
+    assert recovery.phone.cleared[0] == ask["data"]["tag"]
     assert recovery.fired.types == [
         "routine_started",
         "step_started",
