@@ -26,6 +26,7 @@ from . import (
     USERNAME,
     config,
     from_entities,
+    recovery,
     requirements,
     running,
 )
@@ -181,12 +182,15 @@ class Demo:
             )
             await self._guard(self._confirm_http_settings(api))
             entry_ids = await self._guard(self._add_devices(api, devices, state))
+            # The helpers' APIs answer once their integrations are set up, which
+            # Home Assistant's start guarantees.
+            await self._guard(api.wait_until_running(self.options.startup_timeout))
             entry_ids.add(await self._guard(self._add_from_entities(api, state)))
             self._save_state(state)
             await self._guard(
                 api.wait_for_entries(entry_ids, self.options.startup_timeout)
             )
-            await self._guard(api.wait_until_running(self.options.startup_timeout))
+            await self._guard(self._add_recovery(api))
             await self._guard(self._ignore_installation_repair(api))
         assert self._hass is not None  # noqa: S101 - started above
         return DemoInfo(
@@ -307,6 +311,11 @@ class Demo:
         if added:
             log(f"Built {from_entities.NAME} from entities through the config flow")
         return entry_id
+
+    async def _add_recovery(self, api: HomeAssistantApi) -> None:
+        """Make the post-workout automation, its switch and the demo's phone."""
+        for made in await recovery.add(api, self.options.startup_timeout):
+            log(f"Created {made}")
 
     @staticmethod
     async def _reconfigure(
