@@ -13,9 +13,11 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import EVENT_CALL_SERVICE
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
 
 from emulator import DeviceServer
 
@@ -380,3 +382,26 @@ async def test_a_routine_that_cannot_start_says_so(
     assert devices.phone.last()["message"].startswith("The routine did not start.")
     assert devices.fired.log == []
     assert hass.states.get(EVENT_ENTITY).state == "unknown"
+
+
+async def test_a_gun_picked_as_the_foot_massager_never_starts_by_itself(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    devices: Recovery,
+    gun_server: DeviceServer,
+) -> None:
+    """The start without asking is refused for a gun, whatever the inputs say."""
+    gun = device_id(hass, gun_server)
+    await setup_automations(
+        hass, (BLUEPRINT, inputs(start_foot_leg=True, foot_leg=gun))
+    )
+    calls = async_capture_events(hass, EVENT_CALL_SERVICE)
+    await devices.workout_ends()
+    await devices.asked()
+    # The automation asked for it; the integration refused the gun.
+    (start,) = [call.data for call in calls if call.data["service"] == "start_session"]
+    assert start["service_data"]["device_id"] == gun
+    await advance(hass, freezer, timedelta(minutes=30))
+    assert devices.gun.log == []
+    assert not gun_server.device.state.on
+    assert devices.fired.log == []
