@@ -19,6 +19,8 @@ REALM = "massage"
 USERNAME = "massage"
 ALGORITHM = "SHA-256"
 QOP = "auth-int"
+AUTHENTICATION_INFO = "Authentication-Info"
+"""The answer's header with `rspauth`; older aiohttp has no name for it."""
 NONCE_LIFETIME = 300.0
 """Seconds a nonce is taken after it was issued; then it is stale."""
 MAX_NONCES = 32

@@ -19,6 +19,7 @@ from aiohttp import WSCloseCode, WSMsgType, hdrs, web
 from aiohttp.typedefs import Handler
 
 from .auth import (
+    AUTHENTICATION_INFO,
     NONCE_LIFETIME,
     TICKET_LIFETIME,
     Clock,
@@ -368,7 +369,7 @@ class DeviceServer:
             response = await self._answer(request, handler)
         if grant is not None and isinstance(response, web.Response):
             body = response.body if isinstance(response.body, bytes) else b""
-            response.headers[hdrs.AUTHENTICATION_INFO] = grant.authentication_info(body)
+            response.headers[AUTHENTICATION_INFO] = grant.authentication_info(body)
         return response
 
     async def _answer(

@@ -9,13 +9,70 @@
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV_DIR="${REPO_DIR}/.venv"
 CACHE_DIR="${XDG_CACHE_HOME:-${HOME:+${HOME}/.cache}}"
 PY_ROOT="${MASSAGE_PY_ROOT:-${CACHE_DIR:-/var/cache}/massage-ha/py314-root}"
-REQUIREMENTS_FILE="${REPO_DIR}/requirements_test.txt"
 MIN_PYTHON="3.14.2"
 
 log() { printf '==> %s\n' "$*" >&2; }
+
+# The Home Assistant release a requirements file pins.
+pinned_release() {
+  sed -n 's/^homeassistant==\([^[:space:]#]*\).*/\1/p' "$1"
+}
+
+# Every tested release, newest first: the newest from requirements_test.txt, the
+# others from their requirements_test_RELEASE.txt.
+tested_releases() {
+  local file
+  pinned_release "${REPO_DIR}/requirements_test.txt"
+  for file in "${REPO_DIR}"/requirements_test_*.txt; do
+    [ -f "${file}" ] && pinned_release "${file}"
+  done | sort -t. -k1,1nr -k2,2nr -k3,3nr
+}
+
+# Chooses the Home Assistant release to work with (empty: the newest). The newest
+# lives in .venv and is installed from requirements_test.txt; any other release in
+# .venv-haRELEASE, from requirements_test_RELEASE.txt. MASSAGE_HA carries the choice
+# on to the scripts this one calls.
+use_release() {
+  local release="$1" file
+  if [ -z "${release}" ] || [ "${release}" = "$(pinned_release "${REPO_DIR}/requirements_test.txt")" ]; then
+    VENV_DIR="${REPO_DIR}/.venv"
+    REQUIREMENTS_FILE="${REPO_DIR}/requirements_test.txt"
+    export MASSAGE_HA=""
+    return 0
+  fi
+  file="${REPO_DIR}/requirements_test_${release}.txt"
+  if [ ! -f "${file}" ] || [ "$(pinned_release "${file}")" != "${release}" ]; then
+    log "Home Assistant ${release} is not one of the tested releases: $(tested_releases | tr '\n' ' ')"
+    exit 2
+  fi
+  VENV_DIR="${REPO_DIR}/.venv-ha${release}"
+  REQUIREMENTS_FILE="${file}"
+  export MASSAGE_HA="${release}"
+}
+
+# Takes a leading `--ha RELEASE` (or `--ha=RELEASE`) from a script's arguments, and
+# sets RELEASE_ARGS to how many arguments it took, for the script to shift.
+take_release_option() {
+  RELEASE_ARGS=0
+  case "${1:-}" in
+    --ha)
+      [ -n "${2:-}" ] || {
+        log "--ha needs a release, one of: $(tested_releases | tr '\n' ' ')"
+        exit 2
+      }
+      use_release "$2"
+      RELEASE_ARGS=2
+      ;;
+    --ha=*)
+      use_release "${1#--ha=}"
+      RELEASE_ARGS=1
+      ;;
+  esac
+}
+
+use_release "${MASSAGE_HA:-}"
 
 # Prints the path of a host python3.14 that is new enough, or nothing.
 host_python() {

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import re
 
+from awesomeversion import AwesomeVersion
 from homeassistant import components
 from homeassistant.const import __version__ as ha_version
 import yaml
@@ -28,11 +30,34 @@ def test_manifest_key_order_and_fields() -> None:
     assert manifest["codeowners"]
 
 
-def test_hacs_names_the_tested_home_assistant() -> None:
-    """HACS offers the integration from the Home Assistant version the tests run."""
+def _tested_releases() -> list[AwesomeVersion]:
+    """Return the Home Assistant releases that script/test can test, oldest first."""
+    releases = [
+        AwesomeVersion(line.removeprefix("homeassistant==").split()[0])
+        for path in ROOT.glob("requirements_test*.txt")
+        for line in path.read_text().splitlines()
+        if line.startswith("homeassistant==")
+    ]
+    return sorted(releases)
+
+
+def test_hacs_names_the_oldest_tested_home_assistant() -> None:
+    """HACS offers the integration from the oldest Home Assistant release tested."""
+    releases = _tested_releases()
+    assert len(releases) >= 2
+    assert AwesomeVersion(ha_version) in releases
     hacs = json.loads((ROOT / "hacs.json").read_text())
     assert hacs["name"] == "Massage"
-    assert hacs["homeassistant"] == ha_version
+    assert hacs["homeassistant"] == str(releases[0])
+
+
+def test_readme_names_the_tested_home_assistant_releases() -> None:
+    """The README's list of supported releases is the list script/test tests."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Supported Home Assistant releases", 1)[1]
+    section = section.split("\n#", 1)[0]
+    named = {AwesomeVersion(v) for v in re.findall(r"\b20\d\d\.\d+\.\d+\b", section)}
+    assert named == set(_tested_releases())
 
 
 def test_quality_scale_lists_every_rule_honestly() -> None:

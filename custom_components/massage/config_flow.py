@@ -43,7 +43,6 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
-import probatio as vol
 from yarl import URL
 
 from .api import (
@@ -62,6 +61,7 @@ from .api import (
     clean_text,
     is_device_id,
 )
+from .compat import vol
 from .const import (
     CONF_DEFAULT_TIMER,
     CONF_HEAT_CAP,

@@ -30,11 +30,11 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
 )
-import probatio as vol
 
 from .api import (
     DeviceKind,
 )
+from .compat import vol
 from .const import (
     DOMAIN,
 )

@@ -68,6 +68,8 @@ class MassageEntity(CoordinatorEntity[MassageCoordinator]):
             sw_version=info.firmware or None,
             configuration_url=coordinator.driver.configuration_url,
         )
+        if (via_device_id := coordinator.driver.via_device_id) is not None:
+            self._attr_device_info["via_device_id"] = via_device_id
 
     @property
     def device_state(self) -> DeviceState:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any, override
 
-from homeassistant.components.fan import FanEntity, FanEntityDescription
-from homeassistant.components.fan.const import FanEntityFeature
+from homeassistant.components.fan import (
+    FanEntity,
+    FanEntityDescription,
+    FanEntityFeature,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback

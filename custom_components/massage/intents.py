@@ -17,7 +17,7 @@ import math
 import re
 from typing import Any, override
 
-from homeassistant.components.fan.const import (
+from homeassistant.components.fan import (
     ATTR_PERCENTAGE,
     ATTR_PRESET_MODE,
     DOMAIN as FAN_DOMAIN,
@@ -47,9 +47,9 @@ from homeassistant.helpers import (
 )
 from homeassistant.util import dt as dt_util, language as language_util
 from homeassistant.util.percentage import ranged_value_to_percentage
-import probatio as vol
 
 from .api import Capabilities, DeviceKind, DeviceState
+from .compat import vol
 from .consent import is_person_request, person_request
 from .const import DOMAIN
 from .coordinator import MassageCoordinator

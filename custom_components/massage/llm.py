@@ -7,22 +7,16 @@ from homeassistant.components.homeassistant.exposed_entities import (
 )
 from homeassistant.components.llm import LLMTools
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import intent
-from homeassistant.helpers.llm import (
-    LLM_API_ASSIST,
-    IntentTool,
-    LLMContext,
-    Tool,
-    ToolAnnotations,
-)
+from homeassistant.helpers import intent, llm
+from homeassistant.helpers.llm import LLM_API_ASSIST, IntentTool, LLMContext, Tool
 
 from .const import DOMAIN
 from .intents import MassageIntentHandler, main_entities
 from .routines import loaded_routine_player
 
-# Every tool acts on the person's own massagers and reaches nothing outside.
-ACTS = ToolAnnotations(open_world=False)
-READS = ToolAnnotations(read_only=True, open_world=False)
+# Tools have a title, an integration and annotations since Home Assistant 2026.10;
+# 2026.9 knows a tool by its name and description only.
+DESCRIBED_TOOLS = hasattr(llm, "ToolAnnotations")
 
 PROMPT = (
     "Massagers (massage guns, foot and leg massagers) are fans in Home Assistant; "
@@ -47,13 +41,7 @@ def async_get_tools(
     ):
         return None
     tools: list[Tool] = [
-        IntentTool(
-            f"{DOMAIN}__{handler.intent_type}",
-            handler,
-            title=handler.voice.title,
-            integration=DOMAIN,
-            annotations=READS if handler.voice.read_only else ACTS,
-        )
+        _intent_tool(handler)
         for handler in intent.async_get(hass)
         if isinstance(handler, MassageIntentHandler)
     ]
@@ -61,3 +49,20 @@ def async_get_tools(
     if (player := loaded_routine_player(hass)) is not None:
         prompt += " " + ROUTINES_PROMPT.format(routines=", ".join(player.routines))
     return LLMTools(tools=tools, prompt=prompt)
+
+
+def _intent_tool(handler: MassageIntentHandler) -> Tool:
+    """Return one voice intent as a tool, described as far as the release allows."""
+    name = f"{DOMAIN}__{handler.intent_type}"
+    if not DESCRIBED_TOOLS:  # pragma: no cover - Home Assistant 2026.9 only
+        return IntentTool(name, handler)
+    return IntentTool(
+        name,
+        handler,
+        title=handler.voice.title,
+        integration=DOMAIN,
+        # Every tool acts on the person's own massagers and reaches nothing outside.
+        annotations=llm.ToolAnnotations(
+            read_only=handler.voice.read_only, open_world=False
+        ),
+    )

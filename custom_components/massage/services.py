@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from homeassistant.components.fan.const import DOMAIN as FAN_DOMAIN
+from homeassistant.components.fan import DOMAIN as FAN_DOMAIN
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
-import probatio as vol
 
 from .api import DeviceKind
+from .compat import vol
 from .const import DOMAIN
 from .errors import translated
 from .routines import async_confirm_step, routine_player

@@ -59,8 +59,10 @@ def log_in(page: Page, base_url: str, username: str, password: str) -> None:
     """Log in through Home Assistant's real login page and wait for the app."""
     page.goto(f"{base_url}/")
     page.wait_for_url("**/auth/authorize**")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
+    # By role and accessible name: what a screen reader announces is the same in
+    # every tested release, while how the labels are tied to the fields is not.
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
     # Back on the app: the sidebar appears once it has connected.
     page.wait_for_url(lambda url: "/auth/authorize" not in url)

@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import hdrs
 from yarl import URL
 
-from .digest import Authorization, Challenge, DigestSession
+from .digest import AUTHENTICATION_INFO, Authorization, Challenge, DigestSession
 from .errors import (
     MassageAuthenticationError,
     MassageConnectionClosedError,
@@ -337,7 +337,7 @@ class MassageClient:
         use Digest must not answer without asking for it.
         """
         if isinstance(sent, Authorization):
-            if not sent.verify(headers.get(hdrs.AUTHENTICATION_INFO), raw):
+            if not sent.verify(headers.get(AUTHENTICATION_INFO), raw):
                 raise MassageAuthenticationError(
                     "the device did not prove that it knows the token (rspauth)"
                 )

@@ -20,6 +20,8 @@ QOP_AUTH: Final = "auth"
 QOP_AUTH_INT: Final = "auth-int"
 USERNAME: Final = "massage"
 """Devices have one user; the protocol fixes its name."""
+AUTHENTICATION_INFO: Final = "Authentication-Info"
+"""The answer's header with `rspauth` (RFC 7616); older aiohttp has no name for it."""
 
 _SCHEME: Final = "digest"
 # RFC 9110 auth-param: a token, "=", then a token or a quoted-string.

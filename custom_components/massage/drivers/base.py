@@ -86,6 +86,11 @@ class MassageDriver(ABC):
         """Whether some of the state is what was last commanded, not read back."""
         return False
 
+    @property
+    def via_device_id(self) -> str | None:
+        """The registry id of a device this massager is reached through, if any."""
+        return None
+
     @abstractmethod
     async def async_connect(self) -> MassageDeviceInfo:
         """Reach the device and learn what it is.

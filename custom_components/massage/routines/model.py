@@ -12,9 +12,9 @@ from typing import Any, Final
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util.percentage import percentage_to_ranged_value
-import probatio as vol
 
 from ..api import DeviceKind
+from ..compat import vol
 from ..errors import translated
 
 ROLES: Final = tuple(kind.value for kind in DeviceKind)

@@ -14,8 +14,8 @@ from homeassistant.helpers.selector import (
     ObjectSelector,
 )
 from homeassistant.helpers.translation import async_get_translations
-import probatio as vol
 
+from ..compat import vol
 from ..const import DOMAIN
 from ..errors import translated
 from .library import BUILT_IN_ROUTINES

@@ -24,7 +24,13 @@ from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntryState,
 )
-from homeassistant.const import PERCENTAGE, STATE_UNAVAILABLE, UnitOfTime
+from homeassistant.const import (
+    MAJOR_VERSION,
+    MINOR_VERSION,
+    PERCENTAGE,
+    STATE_UNAVAILABLE,
+    UnitOfTime,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
 from homeassistant.helpers import (
@@ -33,11 +39,11 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 from homeassistant.setup import async_setup_component
-import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.massage import config_flow
+from custom_components.massage.compat import vol
 from custom_components.massage.const import CONF_DEFAULT_TIMER, DOMAIN
 from custom_components.massage.drivers import DeviceUnavailableError
 from custom_components.massage.drivers.entities import ROLES, issue_id
@@ -1528,6 +1534,16 @@ async def test_options_of_a_massager_whose_entities_are_gone(
     assert entry.options[CONF_DEFAULT_TIMER] == int(timers[-1])
 
 
+async def _start_fix_flow(hass: HomeAssistant, issue: str) -> Any:
+    """Start the fix flow of one of the integration's issues, as the panel does."""
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    if (MAJOR_VERSION, MINOR_VERSION) >= (2026, 10):
+        return await manager.async_init(DOMAIN, context={"issue_id": issue})
+    # Home Assistant 2026.9 takes the issue as the flow's data.
+    return await manager.async_init(DOMAIN, data={"issue_id": issue})
+
+
 async def test_the_repair_of_a_lost_entity_opens_reconfigure(
     hass: HomeAssistant, issue_registry: ir.IssueRegistry
 ) -> None:
@@ -1553,9 +1569,7 @@ async def test_the_repair_of_a_lost_entity_opens_reconfigure(
     assert issue_registry.async_get_issue(DOMAIN, lost).is_fixable
 
     assert await async_setup_component(hass, "repairs", {})
-    manager = repairs_flow_manager(hass)
-    assert manager is not None
-    result = await manager.async_init(DOMAIN, context={"issue_id": lost})
+    result = await _start_fix_flow(hass, lost)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure"
     flow_type, flow_id = result["next_flow"]
@@ -1596,11 +1610,7 @@ async def test_the_repair_of_a_removed_massager_clears_its_issues(
             severity=ir.IssueSeverity.ERROR,
             translation_key=f"missing_entity_{role}",
         )
-    manager = repairs_flow_manager(hass)
-    assert manager is not None
-    result = await manager.async_init(
-        DOMAIN, context={"issue_id": issue_id("removed", "power")}
-    )
+    result = await _start_fix_flow(hass, issue_id("removed", "power"))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_removed"
     assert "next_flow" not in result
@@ -1619,9 +1629,7 @@ async def test_another_fixable_issue_is_confirmed(hass: HomeAssistant) -> None:
         severity=ir.IssueSeverity.WARNING,
         translation_key="missing_entity_power",
     )
-    manager = repairs_flow_manager(hass)
-    assert manager is not None
-    result = await manager.async_init(DOMAIN, context={"issue_id": "something_else"})
+    result = await _start_fix_flow(hass, "something_else")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "confirm"
 

@@ -12,10 +12,10 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-import probatio as vol
 import pytest
 
 from custom_components.massage.api import DeviceState
+from custom_components.massage.compat import vol
 from custom_components.massage.drivers import (
     CommandRejectedError,
     DeviceIncompatibleError,
@@ -1164,7 +1164,7 @@ async def test_nothing_is_known_before_connecting(hass: HomeAssistant) -> None:
         name="X",
     )
     assert driver.assumed_roles == frozenset()
-    assert driver.via_device is None
+    assert driver.via_device_id is None
     with pytest.raises(DeviceUnavailableError):
         await driver.async_fetch_state()
 

@@ -43,6 +43,7 @@ from .entities_backend import (
     advance,
     async_add_entities,
 )
+from .routine_helpers import player_loaded, record_events
 
 FAN = "fan.foot_spa"
 PLATFORMS = [
@@ -174,8 +175,9 @@ async def test_device_comes_from_the_source_device(
     await setup_entry(hass, entry)
     driver = entry.runtime_data.coordinator.driver
     assert isinstance(driver, EntitiesDriver)
-    assert driver.via_device == ("tuya", "bf0123")
     (device,) = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    # Its page links to the device the entities come from.
+    assert device.via_device_id == source.id
     assert device.identifiers == {(DOMAIN, "spa-1")}
     assert (device.name, device.manufacturer, device.model, device.sw_version) == (
         "Foot Spa",
@@ -455,3 +457,49 @@ async def test_gun_built_from_entities_needs_a_person(
         "fan", "turn_off", {"entity_id": "fan.gun"}, blocking=True, context=automation
     )
     assert not plug.is_on
+
+
+async def test_a_built_in_routine_plays_on_a_massager_from_entities(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, spa: Spa
+) -> None:
+    """The routine engine drives it through the same seam as a Local API device."""
+    freezer.move_to(FROZEN_NOW)
+    await setup_entry(hass, spa_entry())
+    await wait_for(hass, lambda: player_loaded(hass))
+    fired = record_events(hass)
+
+    def spa_state() -> tuple[bool, str, str, str]:
+        return (
+            spa.plug.is_on,
+            spa.intensity.current_option,
+            spa.mode.current_option,
+            spa.heat.current_option,
+        )
+
+    async def run_for(seconds: int) -> None:
+        # In small steps, as time passes: each step's end is timed from the last.
+        for _ in range(seconds):
+            await advance(hass, freezer, timedelta(seconds=1))
+
+    await hass.services.async_call(
+        DOMAIN, "start_routine", {"routine": "foot_calf_circulation"}, blocking=True
+    )
+    assert spa_state() == (True, "medium", "kneading", "warm")
+    await run_for(599)
+    assert spa_state() == (True, "medium", "kneading", "warm")
+    await run_for(2)
+    assert spa_state() == (True, "medium", "rolling", "off")
+    await run_for(298)
+    assert spa.plug.is_on
+    await run_for(2)
+    assert spa_state() == (False, "medium", "rolling", "off")
+    assert hass.states.get(FAN).state == "off"
+    assert fired.types == [
+        "routine_started",
+        "step_started",
+        "step_started",
+        "step_started",
+        "routine_finished",
+    ]
+    # The same timeline as on the emulated foot and leg massager.
+    assert [round(at) for at, _, _ in fired.log] == [0, 0, 300, 600, 900]

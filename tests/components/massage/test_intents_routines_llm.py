@@ -21,6 +21,7 @@ from .routine_helpers import (
     quiet_heartbeats,
     setup_devices,
 )
+from .voice_helpers import tool_answer
 
 GUN = "Massage Gun"
 CALVES = (
@@ -68,7 +69,7 @@ async def _call(api: llm.APIInstance, tool: str, **args: Any) -> dict[str, Any]:
     result = await api.async_call_tool(
         llm.ToolInput(tool_name=f"massage__{tool}", tool_args=args)
     )
-    return dict(result.data)
+    return tool_answer(result)
 
 
 def _speech(data: dict[str, Any]) -> str:

@@ -1,12 +1,13 @@
-"""Helpers for the voice tests: a satellite, and speaking to Assist through it."""
+"""Helpers for the voice tests: a satellite, speaking to Assist, the LLM tools."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er, llm
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 
@@ -49,3 +50,17 @@ async def say(
 def speech(result: conversation.ConversationResult) -> str:
     """What Assist says."""
     return str(result.response.speech["plain"]["speech"])
+
+
+def massage_tools(api: llm.APIInstance) -> dict[str, llm.Tool]:
+    """Return the integration's tools of an API instance, by name."""
+    return {tool.name: tool for tool in api.tools if tool.name.startswith("massage__")}
+
+
+def tool_answer(result: Any) -> dict[str, Any]:
+    """Return what a tool answered."""
+    result_type = getattr(llm, "ToolResult", None)
+    if result_type is None:  # Home Assistant 2026.9 returns the answer itself
+        return dict(result)
+    assert isinstance(result, result_type)
+    return dict(result.data)

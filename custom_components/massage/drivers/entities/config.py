@@ -7,9 +7,9 @@ from typing import Any, Final
 
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.helpers import config_validation as cv
-import probatio as vol
 
 from ...api import DeviceKind
+from ...compat import vol
 
 BACKEND: Final = "entities"
 

@@ -20,7 +20,6 @@ from homeassistant.helpers.event import (
     async_track_state_report_event,
 )
 from homeassistant.util import dt as dt_util
-import probatio as vol
 
 from ...api import (
     Capabilities,
@@ -28,6 +27,7 @@ from ...api import (
     DeviceKind,
     DeviceState,
 )
+from ...compat import vol
 from ...const import DOMAIN, LOGGER
 from ..base import (
     CommandRejectedError,
@@ -182,7 +182,7 @@ class EntitiesDriver(MassageDriver):
         self._entry_id = entry_id
         self._info: MassageDeviceInfo | None = None
         self._roles: _Roles | None = None
-        self._via_device: tuple[str, str] | None = None
+        self._via_device_id: str | None = None
         self._lock = asyncio.Lock()
         self._step_delay = 0.0
         self._timer_options: tuple[int, ...] = DEFAULT_TIMER_OPTIONS
@@ -223,9 +223,10 @@ class EntitiesDriver(MassageDriver):
         return None
 
     @property
-    def via_device(self) -> tuple[str, str] | None:
-        """An identifier of the device the entities come from, to link to."""
-        return self._via_device
+    @override
+    def via_device_id(self) -> str | None:
+        """The registry id of the device the entities come from, to link to."""
+        return self._via_device_id
 
     @property
     def assumed_roles(self) -> frozenset[str]:
@@ -300,7 +301,7 @@ class EntitiesDriver(MassageDriver):
         manufacturer = model = firmware = ""
         source = config.get(CONF_SOURCE_DEVICE)
         if source and (device := dr.async_get(self._hass).async_get(source)):
-            self._via_device = min(device.identifiers, default=None)
+            self._via_device_id = device.id
             if isinstance(device, dr.DeviceEntry):
                 manufacturer = device.manufacturer or ""
                 model = device.model or ""

@@ -37,8 +37,8 @@ from homeassistant.util.percentage import (
     percentage_to_ranged_value,
     ranged_value_to_percentage,
 )
-import probatio as vol
 
+from ...compat import vol
 from ..base import CommandRejectedError, DeviceIncompatibleError, DeviceUnavailableError
 from .config import (
     CONF_CHARGING,
