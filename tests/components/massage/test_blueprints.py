@@ -41,10 +41,11 @@ TOP_LEVEL_DIR = REPO_DIR / "blueprints" / "automation" / DOMAIN
 MANIFEST = json.loads(
     (REPO_DIR / "custom_components" / DOMAIN / "manifest.json").read_text()
 )
-# The oldest release the blueprints need: input sections, nested trigger lists and
-# variables that a repeat's steps change for the steps after it (2025.4), inside
-# the oldest release the integration supports.
-MIN_VERSION = "2026.3.0"
+# The blueprints call the integration's actions, so they need what it needs: the
+# oldest release it is offered for. What they use of Home Assistant itself (input
+# sections, nested trigger lists, variables that a repeat's steps change for the
+# steps after it) is older.
+MIN_VERSION = json.loads((REPO_DIR / "hacs.json").read_text())["homeassistant"]
 EXPECTED = [
     "hydration_reminder.yaml",
     "post_workout_recovery.yaml",
