@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .blueprint_install import async_setup_blueprints
 from .const import (
     CONF_HEAT_CAP,
     CONF_SESSION_CAP,
@@ -47,6 +48,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions and voice intents, once for all devices."""
     async_setup_services(hass)
+    async_setup_blueprints(hass)
     await async_setup_voice(hass)
     return True
 

@@ -13,6 +13,8 @@ from input helpers, as a massager on a smart plug is (`from_entities`).
 - `api` talks to Home Assistant's own REST API: onboarding, login, config flows.
 - `from_entities` creates the input helpers and builds the third massager.
 - `routines` waits for the routine player, which the first massager brings.
+- `recovery` makes an automation from the post-workout blueprint, its *Workout
+  finished* switch and a stand-in phone.
 - `runner` puts it together and stops everything cleanly; `running` tells other
   commands where the running demo's devices are.
 - `commands` are `script/develop kill`, `start` and `fault` on a running demo.

@@ -267,6 +267,26 @@ class HomeAssistantApi:
                 raise DemoError(f"Massage entries did not load: {states}")
             await asyncio.sleep(0.5)
 
+    async def config_item(self, kind: str, key: str) -> dict[str, Any] | None:
+        """Return an automation's or a script's configuration; None if it has none."""
+        async with self._session.get(
+            f"{self.base_url}/api/config/{kind}/config/{key}",
+            headers=self._headers(),
+        ) as response:
+            if response.status == HTTPStatus.NOT_FOUND:
+                return None
+            if response.status != HTTPStatus.OK:
+                raise DemoError(
+                    f"GET /api/config/{kind}/config/{key} answered {response.status}"
+                )
+            return dict(await response.json())
+
+    async def save_config_item(
+        self, kind: str, key: str, config: dict[str, Any]
+    ) -> None:
+        """Write an automation or a script, as its editor's Save does."""
+        await self._request("POST", f"/api/config/{kind}/config/{key}", json=config)
+
     async def call_service(
         self, domain: str, service: str, data: dict[str, Any]
     ) -> None:

@@ -56,9 +56,12 @@ system_health:
 conversation:
 # Helpers: the demo builds its third massager from an input boolean (the plug),
 # an input number (its power reading) and input selects (programme, intensity).
+# Another input boolean says a workout finished; an input text keeps the demo
+# phone's buttons.
 input_boolean:
 input_number:
 input_select:
+input_text:
 automation: !include automations.yaml
 script: !include scripts.yaml
 scene: !include scenes.yaml
@@ -102,13 +105,10 @@ ONBOARDING_DONE = {
 INCLUDED = {"automations.yaml": "[]\n", "scripts.yaml": "{}\n", "scenes.yaml": "[]\n"}
 
 # Links from the configuration into the checkout, so edits apply without copying.
+# The blueprints are not linked: the integration installs them, as for everyone.
 LINKS = {
     Path("custom_components/massage"): REPO_DIR / "custom_components" / "massage",
     Path("dashboards"): REPO_DIR / "dashboards",
-    Path("blueprints/automation/massage"): REPO_DIR
-    / "blueprints"
-    / "automation"
-    / "massage",
 }
 
 

@@ -99,10 +99,12 @@ FLOW_ANSWERS: tuple[dict[str, Any], ...] = (
 )
 
 
-async def create_helpers(api: HomeAssistantApi) -> list[str]:
+async def create_helpers(
+    api: HomeAssistantApi, helpers: tuple[Helper, ...] = HELPERS
+) -> list[str]:
     """Create the helpers that are missing; return the entity ids created."""
     created = []
-    for helper in HELPERS:
+    for helper in helpers:
         existing = await api.websocket_command({"type": f"{helper.domain}/list"})
         if any(item["id"] == helper.object_id for item in existing):
             continue

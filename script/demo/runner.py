@@ -26,6 +26,7 @@ from . import (
     USERNAME,
     config,
     from_entities,
+    recovery,
     requirements,
     routines,
     running,
@@ -191,6 +192,7 @@ class Demo:
                 api.wait_for_entries(entry_ids, self.options.startup_timeout)
             )
             await self._guard(self._routine_player(api))
+            await self._guard(self._add_recovery(api))
             await self._guard(self._ignore_installation_repair(api))
         assert self._hass is not None  # noqa: S101 - started above
         return DemoInfo(
@@ -318,6 +320,11 @@ class Demo:
         if added:
             log(f"Added {routines.TITLE} again, as a person removed it before")
         await api.wait_for_entries({entry_id}, self.options.startup_timeout)
+
+    async def _add_recovery(self, api: HomeAssistantApi) -> None:
+        """Make the post-workout automation, its switch and the demo's phone."""
+        for made in await recovery.add(api, self.options.startup_timeout):
+            log(f"Created {made}")
 
     @staticmethod
     async def _reconfigure(

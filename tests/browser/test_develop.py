@@ -12,7 +12,7 @@ Assistant; then SIGINT or SIGTERM must stop everything, leaving no process.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 import json
 import os
 from pathlib import Path
@@ -30,7 +30,7 @@ import pytest
 # The demo package lives in script/, which is not a package of its own.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "script"))
 
-from demo import PASSWORD, REPO_DIR, USERNAME
+from demo import DASHBOARD_URL_PATH, PASSWORD, REPO_DIR, USERNAME
 from demo.api import HomeAssistantApi
 from demo.process import free_port
 from demo.running import RUNNING_FILE, process_runs
@@ -41,6 +41,8 @@ STOP_TIMEOUT = 90.0
 GUN_FAN = "fan.massage_gun"
 FOOT_LEG_FAN = "fan.foot_and_leg_massager"
 PLUG_FAN = "fan.plug_massager"
+WORKOUT = "input_boolean.workout_finished"
+RECOVERY = "automation.massage_after_a_workout_demo"
 
 
 def wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -275,7 +277,7 @@ def test_a_killed_device_recovers_faults_switch_and_sigint_stops_it_all(
 def test_the_massager_from_helpers_runs_and_sigterm_stops_it_all(
     develop: BackgroundDevelop,
 ) -> None:
-    """The third massager, built from input helpers, is there and starts from HA."""
+    """The third massager starts from HA; the post-workout automation works too."""
     info = develop.info
     assert ha_state(info, GUN_FAN) == "off"
     assert ha_state(info, PLUG_FAN) == "off"
@@ -288,8 +290,81 @@ def test_the_massager_from_helpers_runs_and_sigterm_stops_it_all(
     assert ha_state(info, "input_select.massager_programme") == "rolling"
     assert "Built Plug Massager from entities" in develop.log()
 
+    asyncio.run(try_the_recovery_automation(info))
+
     assert develop.signal(signal.SIGTERM) == 0
     assert_all_stopped(develop)
+
+
+async def try_the_recovery_automation(info: dict[str, Any]) -> None:
+    """The blueprints are listed, and the demo's automation from one works.
+
+    Flip *Workout finished* on the dashboard, answer the demo phone with its
+    buttons: Start begins the routine, the gun waits for Start the gun.
+    """
+    async with aiohttp.ClientSession() as session:
+        api = HomeAssistantApi(session, info["url"])
+        await api.login(USERNAME, PASSWORD)
+
+        async def until(check: Callable[[], Any], what: str) -> None:
+            deadline = time.monotonic() + 30
+            while not await check():
+                if time.monotonic() > deadline:
+                    pytest.fail(f"Timed out waiting for {what}")
+                await asyncio.sleep(0.2)
+
+        async def state(entity_id: str) -> str:
+            return str((await api.state(entity_id))["state"])
+
+        async def notification_titled(title: str) -> bool:
+            shown = await api.websocket_command({"type": "persistent_notification/get"})
+            return any(item["title"] == title for item in shown)
+
+        listed = await api.websocket_command(
+            {"type": "blueprint/list", "domain": "automation"}
+        )
+        assert {
+            "massage/post_workout_recovery.yaml",
+            "massage/hydration_reminder.yaml",
+            "massage/routine_step_announcer.yaml",
+            # Home Assistant's own were put in first.
+            "homeassistant/motion_light.yaml",
+        } <= set(listed)
+        automation = await api.config_item("automation", "massage_demo_post_workout")
+        assert automation is not None
+        assert (
+            automation["use_blueprint"]["path"] == "massage/post_workout_recovery.yaml"
+        )
+        assert await state(RECOVERY) == "on"
+        assert await state(WORKOUT) == "off"
+        dashboard = json.dumps(
+            await api.websocket_command(
+                {"type": "lovelace/config", "url_path": DASHBOARD_URL_PATH}
+            )
+        )
+        assert WORKOUT in dashboard
+        assert RECOVERY in dashboard
+
+        await api.call_service("input_boolean", "turn_on", {"entity_id": WORKOUT})
+        await until(lambda: notification_titled("Workout done"), "the question")
+        await api.call_service("script", "demo_phone_tap", {"button": "Start"})
+        await until(
+            lambda: notification_titled("Massage gun, step 2 of 4"), "the gun step"
+        )
+        assert await state(FOOT_LEG_FAN) == "on"
+        assert await state(GUN_FAN) == "off"
+
+        await api.call_service("script", "demo_phone_tap", {"button": "Start the gun"})
+        await until(lambda: _is(state(GUN_FAN), "on"), "the gun on")
+        await api.call_service(
+            "button", "press", {"entity_id": "button.massage_routines_stop_routine"}
+        )
+        await until(lambda: _is(state(GUN_FAN), "off"), "the gun off")
+        assert await state(FOOT_LEG_FAN) == "off"
+
+
+async def _is(value: Awaitable[str], expected: str) -> bool:
+    return await value == expected
 
 
 def test_commands_say_when_no_demo_runs(tmp_path: Path) -> None:
