@@ -327,6 +327,7 @@ async def try_the_recovery_automation(info: dict[str, Any]) -> None:
             "massage/post_workout_recovery.yaml",
             "massage/hydration_reminder.yaml",
             "massage/routine_step_announcer.yaml",
+            "massage/session_finished.yaml",
             # Home Assistant's own were put in first.
             "homeassistant/motion_light.yaml",
         } <= set(listed)

@@ -39,6 +39,7 @@ COUNTER = "counter.water_today"
 NUMBER = "input_number.water_ml"
 WORKOUT = "input_boolean.workout_finished"
 WATER_SENSOR = "sensor.health_water_today"
+FOOT_SESSION = "event.foot_and_leg_massager_session"
 BUTTONS = ["I drank", "Later"]
 REGULAR = (
     "Time for a glass of water. Drinking plenty through the day is a simple habit "
@@ -366,3 +367,43 @@ async def test_after_routine_can_be_switched_off(
     await settle(hass)
     assert reminders.phone.calls == []
     assert time(9, 5) <= dt_util.now().time() < time(9, 10)
+
+
+async def test_after_a_massage_session_ends_with_the_advice_on_water(
+    hass: HomeAssistant, with_massager: tuple[Reminders, Fired]
+) -> None:
+    """A session its timer ended reminds; a routine's leaves it to the routine."""
+    reminders, _ = with_massager
+    await setup_automations(
+        hass,
+        (
+            BLUEPRINT,
+            inputs(
+                interval_minutes=240,
+                after_routine=False,
+                session_events=[FOOT_SESSION],
+            ),
+        ),
+    )
+    await hass.services.async_call(
+        "fan", "turn_on", {"entity_id": "fan.foot_and_leg_massager"}, blocking=True
+    )
+    await settle(hass)
+    assert reminders.phone.calls == []
+    # Its own ten-minute timer ends it.
+    for _ in range(2):
+        await advance(hass, reminders.freezer, timedelta(minutes=5))
+    await until(hass, lambda: len(reminders.phone.shown) == 1)
+    assert hass.states.get(FOOT_SESSION).attributes["reason"] == "timer"
+    assert reminders.messages == [f"{MASSAGE_MESSAGE}\n0 of 8 today."]
+
+    # A routine's session ends by the routine: no reminder of the session's own.
+    await hass.services.async_call(
+        DOMAIN, "start_routine", {"routine": "foot_calf_circulation"}, blocking=True
+    )
+    await hass.services.async_call(DOMAIN, "stop_routine", {}, blocking=True)
+    await until(
+        hass, lambda: hass.states.get(FOOT_SESSION).attributes["reason"] == "routine"
+    )
+    await settle(hass)
+    assert len(reminders.phone.shown) == 1

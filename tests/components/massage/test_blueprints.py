@@ -50,6 +50,7 @@ EXPECTED = [
     "hydration_reminder.yaml",
     "post_workout_recovery.yaml",
     "routine_step_announcer.yaml",
+    "session_finished.yaml",
 ]
 
 
@@ -176,6 +177,16 @@ async def realistic_inputs(
             "media_player": "media_player.living_room",
             "notify_action": NOTIFY_ACTION,
             "only_when_home": True,
+        },
+        "session_finished.yaml": {
+            "session_events": [
+                "event.massage_gun_session",
+                "event.foot_and_leg_massager_session",
+            ],
+            "reasons": ["session_cap", "timer", "unavailable"],
+            "notify_action": NOTIFY_ACTION,
+            "tts_entity": "tts.piper",
+            "media_player": "media_player.living_room",
         },
     }
 
