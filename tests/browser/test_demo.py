@@ -256,8 +256,9 @@ def test_a_killed_device_turns_unavailable_and_comes_back(
 
 def section(page: sync_api.Page, heading: str) -> sync_api.Locator:
     """The dashboard section under `heading`."""
+    # The heading's exact text: another section's heading card may mention it.
     return page.locator("hui-grid-section").filter(
-        has=page.locator("hui-heading-card", has_text=heading)
+        has=page.locator("hui-heading-card").get_by_text(heading, exact=True)
     )
 
 
@@ -273,12 +274,19 @@ def press(where: sync_api.Locator, name: str) -> None:
     named_tile(where, name).locator("ha-tile-icon").click()
 
 
-def choose_routine(routines: sync_api.Locator, name: str) -> None:
+def choose_routine(
+    routines: sync_api.Locator, name: str, info: dict[str, Any], routine: str
+) -> None:
     """Pick a routine by its name in the Routine tile's menu."""
     chooser = named_tile(routines, "Routine")
     chooser.locator("ha-control-select-menu").click()
     routines.page.get_by_role("menuitem", name=name).click()
     sync_api.expect(chooser.locator("ha-control-select-menu")).to_contain_text(name)
+    # The menu shows the choice at once; Start plays what Home Assistant holds.
+    wait_for(
+        lambda: ha_state(info, "select.massage_routines_routine")["state"] == routine,
+        f"{routine} chosen in Home Assistant",
+    )
 
 
 @pytest.mark.timeout(240)
@@ -295,7 +303,7 @@ def test_a_routine_runs_from_the_dashboard_and_the_gun_starts_only_when_confirme
     logbook = routines.locator("hui-logbook-card")
     sync_api.expect(step).to_contain_text(STEP["state"]["idle"])
 
-    choose_routine(routines, "Leg cramp relief")
+    choose_routine(routines, "Leg cramp relief", demo.info, "leg_cramp")
     press(routines, "Start")
     # Paused at once: the first step lasts only 20 s, which a busy machine can
     # spend before the next look at the page.
@@ -377,7 +385,7 @@ def test_post_workout_legs_runs_both_devices_and_stop_leaves_both_off(
     routines = section(dashboard, "Routines")
     step = named_tile(routines, "Current step")
 
-    choose_routine(routines, "Post-workout legs")
+    choose_routine(routines, "Post-workout legs", demo.info, "post_workout_legs")
     press(routines, "Start")
 
     wait_for(lambda: runs(foot_leg), "the foot and leg massager to start")

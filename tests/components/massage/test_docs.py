@@ -69,6 +69,16 @@ OTHER_INTEGRATIONS = {
     "notify.mobile_app_my_phone": "the companion app's notifier (an example)",
     "tts.home_assistant_cloud": "Home Assistant Cloud's text-to-speech",
     "tts.speak": "the text-to-speech action",
+    "notify.mobile_app_pixel_8": "the companion app's notifier (an example)",
+    "sensor.pixel_8_detected_activity": "the companion app's activity (an example)",
+    "sensor.bike_workout_status": "a workout integration's sensor (an example)",
+    "sensor.treadmill_plug_power": "a smart plug's power (an example)",
+    "input_button.workout_finished": "the reader's own button (an example)",
+    # Made by the demo through Home Assistant's API (script/demo/recovery.py);
+    # the develop browser test checks that each exists there.
+    "input_boolean.workout_finished": "the demo's Workout finished switch",
+    "automation.massage_after_a_workout_demo": "the demo's post-workout automation",
+    "script.demo_phone_tap": "the demo's stand-in phone",
 }
 
 
