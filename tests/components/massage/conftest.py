@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 import time
+from typing import TYPE_CHECKING
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -24,6 +25,9 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.massage.const import DOMAIN
 from custom_components.massage.routines import is_routine_player
 from emulator import DeviceServer, EmulatedDevice, foot_leg_profile, gun_profile
+
+if TYPE_CHECKING:
+    from .routine_helpers import Fired, Writes
 
 # Captured before any test freezes the clock: waits are bounded in real time. Kept
 # in a tuple, where freezing the clock does not replace it as it would a name.
@@ -205,3 +209,21 @@ async def foot_leg_entry(
     entry = entry_for(foot_leg_server)
     await setup_entry(hass, entry)
     return entry
+
+
+@pytest.fixture
+async def recorded(
+    hass: HomeAssistant,
+    gun_server: DeviceServer,
+    foot_leg_server: DeviceServer,
+    freezer: FrozenDateTimeFactory,
+) -> AsyncGenerator[tuple[Writes, Writes, Fired]]:
+    """Both devices and the routine player, with their writes and events recorded."""
+    # Imported here: the routine helpers build on this module.
+    from .routine_helpers import recording  # noqa: PLC0415
+
+    async with recording(hass, freezer, gun_server, foot_leg_server) as (
+        (gun, foot_leg),
+        fired,
+    ):
+        yield gun, foot_leg, fired

@@ -33,6 +33,8 @@ from .conftest import FROZEN_NOW, entry_for, setup_entry, wait_for
 
 PLAYER = "massage_routines"
 EVENT_ENTITY = f"event.{PLAYER}_routine"
+# The write that switches a device off, as the devices record it.
+OFF: Final = {"on": False}
 STEP_SENSOR = f"sensor.{PLAYER}_current_step"
 END_SENSOR = f"sensor.{PLAYER}_routine_end"
 SELECT = f"select.{PLAYER}_routine"

@@ -29,7 +29,7 @@ from .blueprint_helpers import (
     stop_automations,
     until,
 )
-from .routine_helpers import Fired, Writes, button, recording
+from .routine_helpers import OFF, Fired, Writes, button, recording
 
 BLUEPRINT = "routine_step_announcer.yaml"
 AUTOMATION = "automation.from_routine_step_announcer_yaml"
@@ -45,7 +45,6 @@ CALVES = (
     "leg. Let the gun do the work; do not press hard."
 )
 GUN_WAITS = "When the gun is in place, confirm to start it."
-OFF = {"on": False}
 
 
 @dataclass

@@ -31,14 +31,21 @@ from .blueprint_helpers import (
     stop_automations,
     until,
 )
-from .routine_helpers import EVENT_ENTITY, Fired, Writes, button, device_id, recording
+from .routine_helpers import (
+    EVENT_ENTITY,
+    OFF,
+    Fired,
+    Writes,
+    button,
+    device_id,
+    recording,
+)
 
 BLUEPRINT = "post_workout_recovery.yaml"
 WORKOUT = "input_boolean.workout_finished"
 HOME = "input_boolean.someone_home"
 ASK = ["Start", "Snooze", "Skip"]
 GUN_ASK = ["Start the gun", "Stop routine"]
-OFF = {"on": False}
 
 
 @dataclass

@@ -2,45 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-import pytest
 
 from custom_components.massage.routines.player import CONF_CONFIRM_TIMEOUT
 from emulator import DeviceServer
 
 from .routine_helpers import (
     END_SENSOR,
+    OFF,
     STEP_SENSOR,
     Fired,
     Writes,
     advance,
     call,
     player_entry,
-    recording,
     refused,
 )
 
-OFF = {"on": False}
 KNEADING = {"on": True, "level": 2, "mode": "kneading", "heat": 1}
-
-
-@pytest.fixture
-async def recorded(
-    hass: HomeAssistant,
-    gun_server: DeviceServer,
-    foot_leg_server: DeviceServer,
-    freezer: FrozenDateTimeFactory,
-) -> AsyncGenerator[tuple[Writes, Writes, Fired]]:
-    """Both devices and the player, with their writes and events recorded."""
-    async with recording(hass, freezer, gun_server, foot_leg_server) as (
-        (gun, foot_leg),
-        fired,
-    ):
-        yield gun, foot_leg, fired
 
 
 async def test_pause_and_resume(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
 from datetime import timedelta
 import logging
 
@@ -18,16 +17,14 @@ from emulator import DeviceServer
 
 from .conftest import wait_for
 from .routine_helpers import (
+    OFF,
     Fired,
     Writes,
     advance,
     call,
     player,
-    recording,
     refused,
 )
-
-OFF = {"on": False}
 
 
 def step(role: str, level: object, seconds: int, **extra: object) -> dict[str, object]:
@@ -42,21 +39,6 @@ def step(role: str, level: object, seconds: int, **extra: object) -> dict[str, o
         "prompt": prompt,
         **extra,
     }
-
-
-@pytest.fixture
-async def recorded(
-    hass: HomeAssistant,
-    gun_server: DeviceServer,
-    foot_leg_server: DeviceServer,
-    freezer: FrozenDateTimeFactory,
-) -> AsyncGenerator[tuple[Writes, Writes, Fired]]:
-    """Both devices and the player, with their writes and events recorded."""
-    async with recording(hass, freezer, gun_server, foot_leg_server) as (
-        (gun, foot_leg),
-        fired,
-    ):
-        yield gun, foot_leg, fired
 
 
 async def test_rests_and_both_roles(

@@ -28,6 +28,7 @@ from emulator import DeviceServer
 
 from .conftest import FROZEN_NOW
 from .routine_helpers import (
+    OFF,
     Fired,
     Writes,
     advance,
@@ -45,7 +46,6 @@ CONFIRM_AFTER = 5
 
 GUN_ON_MODERATE = {"on": True, "level": 3, "timer": 5}
 GUN_ON_LOW = {"on": True, "level": 1, "timer": 5}
-OFF = {"on": False}
 
 
 @pytest.fixture

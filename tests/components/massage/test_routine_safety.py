@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
 from datetime import timedelta
 import logging
 
@@ -19,6 +19,7 @@ from emulator import DeviceServer
 
 from .conftest import wait_for
 from .routine_helpers import (
+    OFF,
     STEP_SENSOR,
     Fired,
     Writes,
@@ -27,26 +28,9 @@ from .routine_helpers import (
     entry_of,
     player,
     player_entry,
-    recording,
 )
 
-OFF = {"on": False}
 GUN_ON = {"on": True, "level": 3, "timer": 5}
-
-
-@pytest.fixture
-async def recorded(
-    hass: HomeAssistant,
-    gun_server: DeviceServer,
-    foot_leg_server: DeviceServer,
-    freezer: FrozenDateTimeFactory,
-) -> AsyncGenerator[tuple[Writes, Writes, Fired]]:
-    """Both devices and the player, with their writes and events recorded."""
-    async with recording(hass, freezer, gun_server, foot_leg_server) as (
-        (gun, foot_leg),
-        fired,
-    ):
-        yield gun, foot_leg, fired
 
 
 async def start_legs(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
