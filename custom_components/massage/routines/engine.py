@@ -521,9 +521,7 @@ class RoutineRun:
             track.heat_since, track.heat_until = now, now + plan.heat_duration
         track.status = TrackStatus.RUNNING
         track.timers.append(
-            async_track_point_in_utc_time(
-                self.hass, partial(self._step_ended, track), track.ends
-            )
+            async_track_point_in_utc_time(self.hass, self._steps_ended, track.ends)
         )
         if plan.level and timedelta(0) < plan.heat_duration < plan.duration:
             track.timers.append(
@@ -547,12 +545,22 @@ class RoutineRun:
             on=True, level=plan.level, mode=step.mode, heat=heat, timer=plan.timer
         )
 
-    async def _step_ended(self, track: Track, _now: datetime) -> None:
-        async def next_step() -> None:
-            if track.status is TrackStatus.RUNNING:
-                await self._async_next(track)
+    async def _steps_ended(self, _point: datetime) -> None:
+        async def next_steps() -> None:
+            # Every step that is over moves on, in the routine's order of roles,
+            # whichever timer fired first, so that steps ending at one moment
+            # announce themselves in one order.
+            now = dt_util.utcnow()
+            for track in self.tracks:
+                if (
+                    not self.ended
+                    and track.status is TrackStatus.RUNNING
+                    and track.ends is not None
+                    and track.ends <= now
+                ):
+                    await self._async_next(track)
 
-        await self._async_transition(next_step)
+        await self._async_transition(next_steps)
 
     async def _heat_ended(self, track: Track, _now: datetime) -> None:
         async def heat_off() -> None:

@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component import common
 
 from custom_components.massage.api import DeviceKind
 from emulator import DeviceServer
@@ -41,13 +42,27 @@ def step(role: str, level: object, seconds: int, **extra: object) -> dict[str, o
     }
 
 
+@pytest.mark.parametrize("timers_fire", ["as_scheduled", "reversed"])
 async def test_rests_and_both_roles(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     recorded: tuple[Writes, Writes, Fired],
+    timers_fire: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A rest switches a running device off for its time; the roles run side by side."""
+    """A rest switches a running device off for its time; the roles run side by side.
+
+    Steps of both roles that end at the same moment move on in the routine's order,
+    whichever of their timers fires first.
+    """
     gun, foot_leg, fired = recorded
+    if timers_fire == "reversed":
+        handles = common.get_scheduled_timer_handles
+        monkeypatch.setattr(
+            common,
+            "get_scheduled_timer_handles",
+            lambda loop: list(reversed(list(handles(loop)))),
+        )
     steps = [
         step("foot_leg", 2, 60, mode="rolling"),
         step("gun", 1, 30),
