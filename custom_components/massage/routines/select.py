@@ -31,12 +31,16 @@ ROUTINE_SELECT: Final = SelectEntityDescription(
 # The option that leaves a role's device to the player: the only one that fits.
 AUTOMATIC: Final = "automatic"
 ROLE_DEVICE_SELECTS: Final = {
-    role: SelectEntityDescription(
-        key=f"{role.value}_device",
-        translation_key=f"{role.value}_device",
+    DeviceKind.GUN: SelectEntityDescription(
+        key="gun_device",
+        translation_key="gun_device",
         entity_category=EntityCategory.CONFIG,
-    )
-    for role in DeviceKind
+    ),
+    DeviceKind.FOOT_LEG: SelectEntityDescription(
+        key="foot_leg_device",
+        translation_key="foot_leg_device",
+        entity_category=EntityCategory.CONFIG,
+    ),
 }
 
 
