@@ -62,7 +62,12 @@ from .routines import (
 )
 from .routines.engine import RoutineRun, RunStatus, Track, TrackStatus
 from .routines.model import Routine
-from .routines.player import FINISHED_PROMPT, PROMPT_TRANSLATIONS
+from .routines.player import (
+    FINISHED_PROMPT,
+    PROMPT_TRANSLATIONS,
+    able_to_play,
+    loaded_devices,
+)
 from .select import HEAT_OFF, heat_options
 from .services import (
     ATTR_HEAT,
@@ -823,11 +828,13 @@ def _find_routine(request: VoiceRequest, player: RoutinePlayer) -> Routine:
     )
 
 
-def _routine_devices(request: VoiceRequest, routine: Routine) -> dict[DeviceKind, str]:
+def _routine_devices(
+    request: VoiceRequest, routine: Routine, chosen: Mapping[DeviceKind, str]
+) -> dict[DeviceKind, str]:
     """Choose the massager of each of the routine's roles, as the person named them.
 
-    A role nobody named takes the only massager of its kind the assistant knows,
-    or the one in the satellite's area; otherwise the person is asked which.
+    Of several the person could mean, the one in the satellite's area plays, else
+    the one chosen on the routine player; otherwise the person is asked which.
     """
     phrases = request.phrases
     massagers = [
@@ -847,6 +854,12 @@ def _routine_devices(request: VoiceRequest, routine: Routine) -> dict[DeviceKind
             )
         if len(candidates) > 1 and (area_id := request.slot(SLOT_PREFERRED_AREA)):
             candidates = [m for m in candidates if m.area_id == area_id] or candidates
+        if len(candidates) > 1 and (chosen_id := chosen.get(role)) is not None:
+            candidates = [
+                m for m in candidates if m.device_id == chosen_id
+            ] or candidates
+        if len(candidates) > 1:
+            candidates = _able_to_play(request.hass, routine, role, candidates)
         if len(candidates) > 1:
             raise RefusalError(
                 phrases.say(
@@ -857,6 +870,22 @@ def _routine_devices(request: VoiceRequest, routine: Routine) -> dict[DeviceKind
         if (device_id := candidates[0].device_id) is not None:
             devices[role] = device_id
     return devices
+
+
+def _able_to_play(
+    hass: HomeAssistant, routine: Routine, role: DeviceKind, massagers: list[Massager]
+) -> list[Massager]:
+    """Keep the massagers that can do each of the role's steps, as Start does."""
+    loaded = {device.device_id: device for device in loaded_devices(hass)}
+    able = {
+        device.device_id
+        for device in able_to_play(
+            routine,
+            role,
+            [loaded[m.device_id] for m in massagers if m.device_id in loaded],
+        )
+    }
+    return [m for m in massagers if m.device_id in able] or massagers
 
 
 def _named_roles(
@@ -948,7 +977,7 @@ async def _async_routine_start(request: VoiceRequest) -> Answer:
     """Start a routine on the massagers the person named, or the only ones there are."""
     player = request.player()
     routine = _find_routine(request, player)
-    devices = _routine_devices(request, routine)
+    devices = _routine_devices(request, routine, player.chosen)
     await request.ask(player.async_start(routine.id, devices))
     run = _running(request, player)
     speech = [

@@ -289,6 +289,24 @@ def choose_routine(
     )
 
 
+def choose_foot_massager(
+    routines: sync_api.Locator, name: str, info: dict[str, Any]
+) -> None:
+    """Choose which foot and leg massager plays in routines, in its tile's menu."""
+    chooser = named_tile(routines, "Foot massager for routines")
+    chooser.locator("ha-control-select-menu").click()
+    routines.page.get_by_role("menuitem", name=name).click()
+    sync_api.expect(chooser.locator("ha-control-select-menu")).to_contain_text(name)
+    option = "automatic" if name == "Automatic" else name
+    wait_for(
+        lambda: (
+            ha_state(info, "select.massage_routines_foot_and_leg_massager")["state"]
+            == option
+        ),
+        f"{name} chosen in Home Assistant",
+    )
+
+
 @pytest.mark.timeout(240)
 def test_a_routine_runs_from_the_dashboard_and_the_gun_starts_only_when_confirmed(
     demo: DemoProcess, dashboard: sync_api.Page
@@ -379,13 +397,26 @@ def test_a_routine_runs_from_the_dashboard_and_the_gun_starts_only_when_confirme
 def test_post_workout_legs_runs_both_devices_and_stop_leaves_both_off(
     demo: DemoProcess, dashboard: sync_api.Page
 ) -> None:
-    """The foot and leg massager kneads with heat at once; the gun waits for you."""
+    """The foot and leg massager kneads with heat at once; the gun waits for you.
+
+    Chosen for the foot and leg role, Plug Massager, which has no heater, is refused
+    with the reason; on Automatic the heated one plays. Massage time then lists the
+    sessions, with why each one ended.
+    """
     devices = {device["kind"]: device for device in demo.info["devices"]}
     gun, foot_leg = devices["gun"], devices["foot_leg"]
     routines = section(dashboard, "Routines")
     step = named_tile(routines, "Current step")
 
     choose_routine(routines, "Post-workout legs", demo.info, "post_workout_legs")
+    choose_foot_massager(routines, "Plug Massager", demo.info)
+    press(routines, "Start")
+    sync_api.expect(dashboard.locator("ha-toast")).to_contain_text(
+        "is more than Plug Massager has"
+    )
+    sync_api.expect(step).to_contain_text(STEP["state"]["idle"])
+    assert control(foot_leg)["times_started"] == 0
+    choose_foot_massager(routines, "Automatic", demo.info)
     press(routines, "Start")
 
     wait_for(lambda: runs(foot_leg), "the foot and leg massager to start")
@@ -409,6 +440,12 @@ def test_post_workout_legs_runs_both_devices_and_stop_leaves_both_off(
     assert control(gun)["times_started"] == 1
     assert control(foot_leg)["times_started"] == 1
     sync_api.expect(step).to_contain_text(STEP["state"]["idle"])
+
+    sessions = section(dashboard, "Massage time").locator("hui-logbook-card")
+    sessions.scroll_into_view_if_needed()
+    by_routine = TEXTS["common"]["logbook_ended_routine"].split(" {")[0]
+    sync_api.expect(sessions).to_contain_text(f"Foot and Leg Massager {by_routine}")
+    sync_api.expect(sessions).to_contain_text(f"Massage Gun {by_routine}")
 
 
 @contextmanager

@@ -14,6 +14,9 @@ def routine_player_diagnostics(player: RoutinePlayer) -> dict[str, Any]:
         "options": dict(player.entry.options),
         "routines": list(player.routines),
         "selected": player.selected,
+        "chosen_devices": {
+            role.value: device_id for role, device_id in player.chosen.items()
+        },
         "run": None,
     }
     if run is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeGuard
 
@@ -121,11 +121,7 @@ def assign_roles(
                 role=role.value,
             )
         if len(candidates) > 1:
-            # A foot massager without a heater cannot play a warm step, say;
-            # with none that fits, the person chooses, and hears why it won't do.
-            candidates = [
-                device for device in candidates if _can_play(routine, role, device)
-            ] or candidates
+            candidates = able_to_play(routine, role, candidates)
         if len(candidates) > 1:
             raise translated(
                 ServiceValidationError,
@@ -135,6 +131,19 @@ def assign_roles(
             )
         assigned[role] = candidates[0]
     return assigned
+
+
+def able_to_play(
+    routine: Routine, role: DeviceKind, devices: Sequence[RoutineDevice]
+) -> list[RoutineDevice]:
+    """Return the devices that can do each of the role's steps; all, if none can.
+
+    A foot massager without a heater cannot play a warm step, say. With none
+    that fits, the person chooses, and hears why it won't do.
+    """
+    return [device for device in devices if _can_play(routine, role, device)] or list(
+        devices
+    )
 
 
 def _can_play(routine: Routine, role: DeviceKind, device: RoutineDevice) -> bool:
@@ -158,6 +167,8 @@ class RoutinePlayer:
         self.routines: dict[str, Routine] = {}
         self.selected = next(iter(BUILT_IN_ROUTINES))
         self.run: RoutineRun | None = None
+        # The device a person chose for a role; a role not in it is automatic.
+        self.chosen: dict[DeviceKind, str] = {}
         self.prompts: dict[str, str] = {}
         self._listeners: list[Callable[[], None]] = []
         self._event_listeners: list[Callable[[str, dict[str, Any]], None]] = []
@@ -260,17 +271,30 @@ class RoutinePlayer:
         self.selected = routine_id
         self._changed()
 
+    @callback
+    def choose(self, role: DeviceKind, device_id: str | None) -> None:
+        """Choose the device that plays a role; None leaves the choice to the player."""
+        if device_id is None:
+            self.chosen.pop(role, None)
+        else:
+            self.chosen[role] = device_id
+        self._changed()
+
     async def async_start(
         self,
         routine: Routine | str | None = None,
         devices: Mapping[DeviceKind, str] | None = None,
     ) -> None:
-        """Start a routine (by default the selected one) on its roles' devices."""
+        """Start a routine (by default the selected one) on its roles' devices.
+
+        A role's device is the one in `devices`, else the one a person chose on
+        the player, else the only one that can play it.
+        """
         if self.run is not None and not self.run.ended:
             raise translated(ServiceValidationError, translation_key="routine_running")
         if not isinstance(routine, Routine):
             routine = self._routine(routine or self.selected)
-        assigned = assign_roles(self.hass, routine, devices or {})
+        assigned = assign_roles(self.hass, routine, self.chosen | dict(devices or {}))
         for number, step in enumerate(routine.steps, 1):
             check_step_fits(step, number, assigned[step.role])
         self.run = RoutineRun(

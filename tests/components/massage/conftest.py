@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import time
 from typing import TYPE_CHECKING
@@ -100,6 +101,30 @@ async def foot_leg_server(
     """An emulated foot and leg massager on a loopback port."""
     device = EmulatedDevice(foot_leg_profile(device_id=FOOT_LEG_ID))
     async with serve(hass, device) as server:
+        yield server
+
+
+@pytest.fixture
+async def second_gun(
+    hass: HomeAssistant, socket_enabled: None
+) -> AsyncGenerator[DeviceServer]:
+    """Another emulated massage gun."""
+    device = EmulatedDevice(gun_profile(device_id="gun-0002", name="Second Gun"))
+    async with serve(hass, device) as server:
+        yield server
+
+
+@pytest.fixture
+async def unheated_foot_leg(
+    hass: HomeAssistant, socket_enabled: None
+) -> AsyncGenerator[DeviceServer]:
+    """A second foot and leg massager, without a heater (one on a smart plug, say)."""
+    profile = replace(
+        foot_leg_profile(device_id="footleg-0002", name="Plug Massager"),
+        heat_levels=0,
+        heat_cutoff_minutes=None,
+    )
+    async with serve(hass, EmulatedDevice(profile)) as server:
         yield server
 
 

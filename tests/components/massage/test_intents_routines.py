@@ -1030,7 +1030,10 @@ async def test_satellite_area_picks_the_gun(
     gun_server: DeviceServer,
     satellite: Satellite,
 ) -> None:
-    """Of two guns, the routine takes the one in the satellite's area, or asks which."""
+    """Of two guns, the one in the satellite's area plays, else the chosen one.
+
+    With neither, the assistant asks which.
+    """
     freezer.move_to(FROZEN_NOW)
     second = EmulatedDevice(gun_profile(device_id="gun-0002", name="Travel Gun"))
     async with serve(hass, second) as second_server:
@@ -1045,6 +1048,21 @@ async def test_satellite_area_picks_the_gun(
             assert speech(result) == f"Which one do you mean: {GUN} and Travel Gun?"
             assert player(hass).run is None
 
+            # The gun a person chose on the routine player plays, unless the
+            # satellite's area says otherwise.
+            await hass.services.async_call(
+                "select",
+                "select_option",
+                {"entity_id": "select.massage_routines_massage_gun", "option": GUN},
+                blocking=True,
+            )
+            result = await say(hass, "start the leg cramp relief", "en", satellite)
+            assert speech(result).startswith("Started Leg cramp relief.")
+            run = player(hass).run
+            assert run is not None
+            assert [track.device.name for track in run.tracks] == [GUN]
+            await say(hass, "stop the routine", "en", satellite)
+
             area = ar.async_get(hass).async_create("Bedroom")
             devices = dr.async_get(hass)
             devices.async_update_device(satellite.device_id, area_id=area.id)
@@ -1055,6 +1073,49 @@ async def test_satellite_area_picks_the_gun(
             assert run is not None
             assert [track.device.name for track in run.tracks] == ["Travel Gun"]
             await say(hass, "stop the routine", "en", satellite)
+
+
+# A step any foot and leg massager can do: no programme, no heat.
+PLAIN_FEET = {
+    "role": "foot_leg",
+    "body_area": "feet_and_calves",
+    "level": 1,
+    "duration": 300,
+    "prompt": "circulation_rolling",
+}
+
+
+async def test_the_foot_massager_that_can_play_the_routine_is_taken(
+    hass: HomeAssistant,
+    foot_leg_server: DeviceServer,
+    unheated_foot_leg: DeviceServer,
+    satellite: Satellite,
+) -> None:
+    """Of two foot massagers, a warm routine takes the heated one, as Start does.
+
+    A routine both can play asks which one.
+    """
+    with quiet_heartbeats(foot_leg_server, unheated_foot_leg):
+        await setup_devices(hass, foot_leg_server, unheated_foot_leg)
+        await _assist(hass)
+        result = await say(hass, "start the foot circulation", "en", satellite)
+        assert speech(result).startswith("Started Foot and calf circulation.")
+        run = player(hass).run
+        assert run is not None
+        assert [track.device.name for track in run.tracks] == ["Foot and Leg Massager"]
+        await say(hass, "stop the routine", "en", satellite)
+
+        # Without heat, both can play: the person is asked.
+        hass.config_entries.async_update_entry(
+            player_entry(hass),
+            options={CONF_ROUTINES: {"plain_feet": [PLAIN_FEET]}},
+        )
+        await hass.async_block_till_done()
+        result = await say(hass, "start my plain feet routine", "en", satellite)
+        assert speech(result) == (
+            "Which one do you mean: Foot and Leg Massager and Plug Massager?"
+        )
+        assert player(hass).run is run  # the stopped one: nothing new started
 
 
 async def test_unreachable_gun(

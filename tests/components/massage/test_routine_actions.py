@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from dataclasses import replace
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -14,9 +12,8 @@ from homeassistant.helpers.translation import async_get_translations
 import pytest
 
 from custom_components.massage.const import DOMAIN
-from emulator import DeviceServer, EmulatedDevice, foot_leg_profile, gun_profile
+from emulator import DeviceServer
 
-from .conftest import serve
 from .routine_helpers import (
     advance,
     call,
@@ -65,30 +62,6 @@ async def press_start(hass: HomeAssistant) -> None:
         {ATTR_ENTITY_ID: "button.massage_routines_start_routine"},
         blocking=True,
     )
-
-
-@pytest.fixture
-async def second_gun(
-    hass: HomeAssistant, socket_enabled: None
-) -> AsyncGenerator[DeviceServer]:
-    """Another emulated massage gun."""
-    device = EmulatedDevice(gun_profile(device_id="gun-0002", name="Second Gun"))
-    async with serve(hass, device) as server:
-        yield server
-
-
-@pytest.fixture
-async def unheated_foot_leg(
-    hass: HomeAssistant, socket_enabled: None
-) -> AsyncGenerator[DeviceServer]:
-    """A second foot and leg massager, without a heater (one on a smart plug, say)."""
-    profile = replace(
-        foot_leg_profile(device_id="footleg-0002", name="Plug Massager"),
-        heat_levels=0,
-        heat_cutoff_minutes=None,
-    )
-    async with serve(hass, EmulatedDevice(profile)) as server:
-        yield server
 
 
 async def message(hass: HomeAssistant, err: ServiceValidationError) -> str:

@@ -291,6 +291,7 @@ async def test_diagnostics(
     entry = player_entry(hass)
     idle = await async_get_config_entry_diagnostics(hass, entry)
     assert idle["run"] is None
+    assert idle["chosen_devices"] == {}
     await hass.services.async_call(
         DOMAIN, "start_routine", {"routine": "post_workout_legs"}, blocking=True
     )
