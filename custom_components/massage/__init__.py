@@ -10,6 +10,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .blueprint_install import async_setup_blueprints
+from .consent import async_setup_consent
 from .const import (
     CONF_HEAT_CAP,
     CONF_SESSION_CAP,
@@ -47,6 +48,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions and voice intents, once for all devices."""
+    async_setup_consent(hass)
     async_setup_services(hass)
     async_setup_blueprints(hass)
     await async_setup_voice(hass)

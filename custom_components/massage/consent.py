@@ -6,15 +6,24 @@ they run the request under a fresh context that is marked as a person's for as l
 as the request runs. Marks are kept by the context object itself, never by its id,
 so a context that merely copies the id of a marked one is not a person's; they are
 few and short-lived, and nothing outside this module can make one.
+
+A tap on an actionable notification reaches Home Assistant as an event that the
+companion app fires under its signed-in person's context; an automation acts on it.
+Such taps are remembered by their context id for a minute: an automation that the
+tap triggered (its context's parent), or that names the tap's context id, acts for
+the person. An event that an automation or script fires itself carries no user and
+counts for nothing.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Final
 
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.helpers import intent
 from homeassistant.util.hass_dict import HassKey
 
@@ -35,16 +44,59 @@ class _Marks:
 
 _MARKS: HassKey[_Marks] = HassKey("massage_person_requests")
 
+# What the companion apps fire when a person taps a notification's action button.
+EVENT_NOTIFICATION_ACTION: Final = "mobile_app_notification_action"
+# An automation acts on a tap at once; one that comes later is not that tap's.
+TAP_LIFETIME = 60.0
+# Only so many taps are remembered; the oldest makes way.
+MAX_TAPS = 64
 
-def is_person_request(hass: HomeAssistant, context: Context | None) -> bool:
+_TAPS: HassKey[OrderedDict[str, float]] = HassKey("massage_notification_taps")
+
+
+@callback
+def async_setup_consent(hass: HomeAssistant) -> None:
+    """Remember each person's tap on a notification action, for a minute."""
+    taps: OrderedDict[str, float] = hass.data.setdefault(_TAPS, OrderedDict())
+
+    @callback
+    def _tapped(event: Event) -> None:
+        if event.context.user_id is None:
+            return  # fired by an automation or a script, not by a person's app
+        now = hass.loop.time()
+        while taps and next(iter(taps.values())) <= now:
+            taps.popitem(last=False)
+        if len(taps) >= MAX_TAPS:
+            taps.popitem(last=False)
+        taps[event.context.id] = now + TAP_LIFETIME
+
+    hass.bus.async_listen(EVENT_NOTIFICATION_ACTION, _tapped)
+
+
+def is_notification_tap(hass: HomeAssistant, context_id: str | None) -> bool:
+    """Return whether a context id is that of a person's recent notification tap."""
+    taps = hass.data.get(_TAPS)
+    if context_id is None or taps is None or (ends := taps.get(context_id)) is None:
+        return False
+    return hass.loop.time() < ends
+
+
+def is_person_request(
+    hass: HomeAssistant, context: Context | None, tap_context_id: str | None = None
+) -> bool:
     """Return whether a request with this context comes from a person.
 
-    A person is signed in (the context has a user), or the integration's own voice
-    intents vouched for this very context while they run.
+    A person is signed in (the context has a user), tapped a notification action
+    that triggered the automation asking (or whose context id it names), or the
+    integration's own voice intents vouched for this very context while they run.
     """
     if context is None:
         return False
     if context.user_id is not None:
+        return True
+    if is_notification_tap(hass, context.parent_id) or is_notification_tap(
+        hass, tap_context_id
+    ):
         return True
     marks = hass.data.get(_MARKS)
     if marks is None or (mark := marks.by_id.get(context.id)) is None:

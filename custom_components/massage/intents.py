@@ -1059,7 +1059,7 @@ async def _async_routine_confirm(request: VoiceRequest) -> Answer:
         run = _running(request, request.player())
         if (track := run.waiting_track) is None:
             raise RefusalError(request.phrases.exception(NOTHING_TO_CONFIRM))
-        await request.ask(async_confirm_step(request.hass))
+        await request.ask(async_confirm_step(request.hass, context))
     return Answer(
         request.phrases.say(
             SAY_ROUTINE_CONFIRMED,

@@ -41,6 +41,10 @@ START_ROUTINE_SCHEMA = vol.Schema(
     }
 )
 SKIP_STEP_SCHEMA = vol.Schema({vol.Optional(ATTR_ROLE): vol.In(ROLES)})
+# The context id of the notification tap an automation acts on, when the tap did
+# not trigger the automation itself (it waited for the tap).
+ATTR_TAP_CONTEXT_ID = "tap_context_id"
+CONFIRM_STEP_SCHEMA = vol.Schema({vol.Optional(ATTR_TAP_CONTEXT_ID): cv.string})
 
 
 @callback
@@ -97,8 +101,10 @@ def _async_setup_routine_services(hass: HomeAssistant) -> None:
         await routine_player(call.hass).async_stop()
 
     async def confirm_step(call: ServiceCall) -> None:
-        # Calling it is the confirmation: an actionable notification's tap does.
-        await async_confirm_step(call.hass)
+        # A confirmation only from a person: signed in, or a tap on a notification.
+        await async_confirm_step(
+            call.hass, call.context, call.data.get(ATTR_TAP_CONTEXT_ID)
+        )
 
     hass.services.async_register(
         DOMAIN, SERVICE_START_ROUTINE, start_routine, schema=START_ROUTINE_SCHEMA
@@ -107,9 +113,11 @@ def _async_setup_routine_services(hass: HomeAssistant) -> None:
         (SERVICE_PAUSE_ROUTINE, pause_routine),
         (SERVICE_RESUME_ROUTINE, resume_routine),
         (SERVICE_STOP_ROUTINE, stop_routine),
-        (SERVICE_CONFIRM_STEP, confirm_step),
     ):
         hass.services.async_register(DOMAIN, name, handler, schema=vol.Schema({}))
     hass.services.async_register(
         DOMAIN, SERVICE_SKIP_STEP, skip_step, schema=SKIP_STEP_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_CONFIRM_STEP, confirm_step, schema=CONFIRM_STEP_SCHEMA
     )

@@ -6,7 +6,7 @@ from typing import Any, Final
 
 from homeassistant.config_entries import SOURCE_SYSTEM, ConfigEntryState
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import discovery_flow
 from homeassistant.helpers.storage import Store
@@ -130,9 +130,11 @@ def routine_player(hass: HomeAssistant) -> RoutinePlayer:
     return player
 
 
-async def async_confirm_step(hass: HomeAssistant) -> None:
+async def async_confirm_step(
+    hass: HomeAssistant, context: Context | None, tap_context_id: str | None = None
+) -> None:
     """Confirm the gun step that waits: what a person's button, tap or voice does.
 
-    Raises a translated error when nothing waits.
+    Raises a translated error when nothing waits, or when no person asked.
     """
-    await routine_player(hass).async_confirm()
+    await routine_player(hass).async_confirm(context, tap_context_id)

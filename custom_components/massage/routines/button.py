@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Final, override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.core import Context
 
 from .entity import RoutinePlayerEntity
 from .player import RoutinePlayer
@@ -16,39 +17,40 @@ from .player import RoutinePlayer
 class RoutineButtonEntityDescription(ButtonEntityDescription):
     """What pressing the button asks of the player."""
 
-    press_fn: Callable[[RoutinePlayer], Coroutine[Any, Any, None]]
+    # Given the press's context: a confirmation counts only when a person pressed.
+    press_fn: Callable[[RoutinePlayer, Context | None], Coroutine[Any, Any, None]]
 
 
 BUTTONS: Final[tuple[RoutineButtonEntityDescription, ...]] = (
     RoutineButtonEntityDescription(
         key="start_routine",
         translation_key="start_routine",
-        press_fn=lambda player: player.async_start(),
+        press_fn=lambda player, _context: player.async_start(),
     ),
     RoutineButtonEntityDescription(
         key="pause_routine",
         translation_key="pause_routine",
-        press_fn=lambda player: player.async_pause(),
+        press_fn=lambda player, _context: player.async_pause(),
     ),
     RoutineButtonEntityDescription(
         key="resume_routine",
         translation_key="resume_routine",
-        press_fn=lambda player: player.async_resume(),
+        press_fn=lambda player, _context: player.async_resume(),
     ),
     RoutineButtonEntityDescription(
         key="skip_step",
         translation_key="skip_step",
-        press_fn=lambda player: player.async_skip(),
+        press_fn=lambda player, _context: player.async_skip(),
     ),
     RoutineButtonEntityDescription(
         key="stop_routine",
         translation_key="stop_routine",
-        press_fn=lambda player: player.async_stop(),
+        press_fn=lambda player, _context: player.async_stop(),
     ),
     RoutineButtonEntityDescription(
         key="confirm_step",
         translation_key="confirm_step",
-        press_fn=lambda player: player.async_confirm(),
+        press_fn=lambda player, context: player.async_confirm(context),
     ),
 )
 
@@ -67,4 +69,4 @@ class RoutineButton(RoutinePlayerEntity, ButtonEntity):
     @override
     async def async_press(self) -> None:
         """Ask the player; a press that does not apply now is a translated error."""
-        await self.entity_description.press_fn(self.player)
+        await self.entity_description.press_fn(self.player, self._context)

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any, Final, TypeGuard
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE, EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.translation import async_get_translations
 
 from ..api import DeviceKind
+from ..consent import is_person_request
 from ..const import DOMAIN, LOGGER
 from ..errors import translated
 from .engine import (
@@ -312,11 +313,22 @@ class RoutinePlayer:
         LOGGER.debug("Starting routine %s", routine.id)
         await self.run.async_start()
 
-    async def async_confirm(self) -> None:
-        """Confirm the waiting gun step, for a person."""
-        if self.run is None or self.run.ended:
+    async def async_confirm(
+        self, context: Context | None, tap_context_id: str | None = None
+    ) -> None:
+        """Confirm the waiting gun step, if a person asks.
+
+        A dashboard tap, a voice request or a tap on an actionable notification
+        counts (see `consent`); an automation or a script acting on its own is
+        refused, and the gun stays off.
+        """
+        if self.run is None or self.run.ended or not self.run.waiting:
             raise translated(
                 ServiceValidationError, translation_key="nothing_to_confirm"
+            )
+        if not is_person_request(self.hass, context, tap_context_id):
+            raise translated(
+                ServiceValidationError, translation_key="confirm_needs_person"
             )
         await self.run.async_confirm()
 

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import Context, HomeAssistant, ServiceCall, callback
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -40,6 +40,8 @@ class Phone:
     calls: list[dict[str, Any]] = field(default_factory=list)
     # When each call came, in Home Assistant's time zone.
     times: list[datetime] = field(default_factory=list)
+    # The user the app is signed in as, made at the first tap.
+    owner: str | None = None
 
     @property
     def shown_at(self) -> list[str]:
@@ -73,15 +75,32 @@ class Phone:
             for button in notification.get("data", {}).get("actions", [])
         ]
 
-    async def tap(self, title: str, notification: dict[str, Any] | None = None) -> None:
-        """Tap a button of a notification, as the Companion app reports it."""
+    async def tap(
+        self,
+        title: str,
+        notification: dict[str, Any] | None = None,
+        *,
+        by_person: bool = True,
+    ) -> None:
+        """Tap a button of a notification, as the Companion app reports it.
+
+        The app fires the event under the context of the person signed in to it;
+        `by_person=False` fires the same event as an automation would, with none.
+        """
         notification = notification or self.last()
         (action,) = [
             button["action"]
             for button in notification["data"]["actions"]
             if button["title"] == title
         ]
-        self.hass.bus.async_fire(NOTIFICATION_ACTION_EVENT, {"action": action})
+        context = Context()
+        if by_person:
+            if self.owner is None:
+                self.owner = (await self.hass.auth.async_create_user("Phone owner")).id
+            context = Context(user_id=self.owner)
+        self.hass.bus.async_fire(
+            NOTIFICATION_ACTION_EVENT, {"action": action}, context=context
+        )
         await settle(self.hass)
 
 

@@ -35,6 +35,8 @@ PLAYER = "massage_routines"
 EVENT_ENTITY = f"event.{PLAYER}_routine"
 # The write that switches a device off, as the devices record it.
 OFF: Final = {"on": False}
+# The name of the person signed in to Home Assistant who uses the dashboard.
+PERSON: Final = "A person"
 STEP_SENSOR = f"sensor.{PLAYER}_current_step"
 END_SENSOR = f"sensor.{PLAYER}_routine_end"
 SELECT = f"select.{PLAYER}_routine"
@@ -180,6 +182,20 @@ async def recording(
     with quiet_heartbeats(*servers):
         await setup_devices(hass, *servers)
         yield [record_writes(server) for server in servers], record_events(hass)
+
+
+async def by_person(hass: HomeAssistant) -> Context:
+    """The context of a signed-in person's request, as the dashboard sends it."""
+    users = await hass.auth.async_get_users()
+    user = next((user for user in users if user.name == PERSON), None)
+    if user is None:
+        user = await hass.auth.async_create_user(PERSON, group_ids=["system-users"])
+    return Context(user_id=user.id)
+
+
+async def confirm(hass: HomeAssistant) -> None:
+    """Confirm the waiting gun step, as a person does."""
+    await call(hass, "confirm_step", await by_person(hass))
 
 
 async def call(

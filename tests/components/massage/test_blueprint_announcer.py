@@ -29,7 +29,7 @@ from .blueprint_helpers import (
     stop_automations,
     until,
 )
-from .routine_helpers import OFF, Fired, Writes, button, recording
+from .routine_helpers import OFF, Fired, Writes, button, by_person, recording
 
 BLUEPRINT = "routine_step_announcer.yaml"
 AUTOMATION = "automation.from_routine_step_announcer_yaml"
@@ -208,7 +208,11 @@ async def test_a_step_confirmed_while_the_speaker_talks_is_not_asked_for(
     await until(hass, lambda: len(devices.speaker.said) == 1)
     await advance(hass, devices.freezer, 10)
     await hass.services.async_call(
-        "button", "press", {"entity_id": button("confirm_step")}, blocking=True
+        "button",
+        "press",
+        {"entity_id": button("confirm_step")},
+        blocking=True,
+        context=await by_person(hass),
     )
     await until(hass, lambda: bool(devices.gun.log))
     await devices.spoken()
@@ -267,7 +271,11 @@ async def test_a_tap_for_an_old_step_never_confirms_the_next(
     await announcer.gun_step_asked()
     first = announcer.gun_asks[0]
     await hass.services.async_call(
-        "button", "press", {"entity_id": button("confirm_step")}, blocking=True
+        "button",
+        "press",
+        {"entity_id": button("confirm_step")},
+        blocking=True,
+        context=await by_person(hass),
     )
     await until(hass, lambda: bool(announcer.gun.log))
     await advance(hass, announcer.freezer, 120)

@@ -37,6 +37,7 @@ from .routine_helpers import (
     Fired,
     Writes,
     button,
+    by_person,
     device_id,
     recording,
 )
@@ -324,7 +325,11 @@ async def test_a_step_confirmed_elsewhere_clears_the_phone(
     await recovery.phone.tap("Start", ask)
     await until(hass, lambda: len(recovery.gun_asks) == 1)
     await hass.services.async_call(
-        "button", "press", {"entity_id": button("confirm_step")}, blocking=True
+        "button",
+        "press",
+        {"entity_id": button("confirm_step")},
+        blocking=True,
+        context=await by_person(hass),
     )
     await until(hass, lambda: f"{ask['data']['tag']}_gun" in recovery.phone.cleared)
     assert recovery.gun.log == [(0, {"on": True, "level": 3, "timer": 5})]

@@ -17,6 +17,7 @@ from .routine_helpers import (
     Fired,
     advance,
     button,
+    by_person,
     recording,
 )
 
@@ -33,7 +34,11 @@ async def fired(
 async def press(hass: HomeAssistant, name: str) -> None:
     """Press one of the player's buttons, as a dashboard does."""
     await hass.services.async_call(
-        "button", "press", {ATTR_ENTITY_ID: button(name)}, blocking=True
+        "button",
+        "press",
+        {ATTR_ENTITY_ID: button(name)},
+        blocking=True,
+        context=await by_person(hass),
     )
 
 

@@ -18,6 +18,7 @@ from .routine_helpers import (
     Fired,
     advance,
     call,
+    confirm,
     recording,
 )
 
@@ -66,7 +67,7 @@ async def test_every_event_of_a_routine(
     await advance(hass, freezer, 30)
     await call(hass, "pause_routine")
     await call(hass, "resume_routine")
-    await call(hass, "confirm_step")
+    await confirm(hass)
     await call(hass, "stop_routine")
     assert fired.types == [
         "routine_started",

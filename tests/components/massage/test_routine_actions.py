@@ -17,6 +17,7 @@ from emulator import DeviceServer
 from .routine_helpers import (
     advance,
     call,
+    confirm,
     device_id,
     player,
     player_entry,
@@ -83,7 +84,7 @@ async def test_inline_steps_run_on_both_devices(
         fired,
     ):
         await call(hass, "start_routine", steps=[WARM, CALVES])
-        await call(hass, "confirm_step")
+        await confirm(hass)
         await advance(hass, freezer, 90)
         await advance(hass, freezer, 30)
 

@@ -18,6 +18,7 @@ from .routine_helpers import (
     Writes,
     advance,
     call,
+    confirm,
     player_entry,
     refused,
 )
@@ -33,7 +34,7 @@ async def test_pause_and_resume(
     """Pausing stops both devices and holds the steps; resuming goes on from there."""
     gun, foot_leg, fired = recorded
     await call(hass, "start_routine", routine="post_workout_legs")
-    await call(hass, "confirm_step")
+    await confirm(hass)
     await advance(hass, freezer, 60)
 
     await call(hass, "pause_routine")
@@ -72,7 +73,7 @@ async def test_pause_and_resume(
         await refused(hass, "resume_routine")
     ).translation_key == "routine_not_paused"
 
-    await call(hass, "confirm_step")
+    await confirm(hass)
     assert gun.log[-1] == (1260, {"on": True, "level": 3, "timer": 5})
     await advance(hass, freezer, 60)
     assert gun.log[-1] == (1320, OFF)
@@ -98,7 +99,7 @@ async def test_skip_the_step_the_person_follows(
     assert gun.log == []
 
     await advance(hass, freezer, 30)
-    await call(hass, "confirm_step")
+    await confirm(hass)
     await advance(hass, freezer, 10)
     await call(hass, "skip_step")  # the running gun step: the gun goes off now
     assert gun.log == [(30, {"on": True, "level": 1, "timer": 5}), (40, OFF)]
@@ -117,7 +118,7 @@ async def test_skip_one_role_of_two(
     """With both devices at work, a role says whose step to skip."""
     gun, foot_leg, fired = recorded
     await call(hass, "start_routine", routine="post_workout_legs")
-    await call(hass, "confirm_step")
+    await confirm(hass)
     await advance(hass, freezer, 30)
 
     await call(hass, "skip_step", role="foot_leg")
@@ -141,7 +142,7 @@ async def test_stop(
     """Stop leaves every device of the routine off, heat included."""
     gun, foot_leg, fired = recorded
     await call(hass, "start_routine", routine="post_workout_legs")
-    await call(hass, "confirm_step")
+    await confirm(hass)
     await advance(hass, freezer, 45)
     assert foot_leg_server.device.state.heat == 1
     assert gun_server.device.state.on
@@ -183,7 +184,7 @@ async def test_confirm_starts_the_waiting_gun_step(
     await advance(hass, freezer, 100)
     assert gun.log == []
 
-    await call(hass, "confirm_step")
+    await confirm(hass)
     assert gun.log == [(120, {"on": True, "level": 1, "timer": 5})]
     assert fired.types[-1] == "step_started"
     assert hass.states.get(STEP_SENSOR).attributes["status"] == "running"
@@ -242,10 +243,10 @@ async def test_step_sensor_follows_the_last_begun_step(
         "prompt": "legs_calves",
         "status": "waiting_for_confirmation",
     }
-    await call(hass, "confirm_step")
+    await confirm(hass)
     for _ in range(2):
         await advance(hass, freezer, 120)
-        await call(hass, "confirm_step")
+        await confirm(hass)
     await advance(hass, freezer, 120)
     # The gun is done; the foot massager's step is what goes on.
     state = hass.states.get(STEP_SENSOR)
@@ -264,10 +265,10 @@ async def test_end_sensor_moves_with_each_wait(
     await call(hass, "start_routine", routine="post_workout_legs")
     assert hass.states.get(END_SENSOR).state == "2026-11-24T07:10:00+00:00"
     await advance(hass, freezer, 100)
-    await call(hass, "confirm_step")
+    await confirm(hass)
     for _ in range(2):
         await advance(hass, freezer, 220)
-        await call(hass, "confirm_step")
+        await confirm(hass)
     # The gun's last step runs from 9:00 to 11:00, past the foot massager's end.
     assert hass.states.get(END_SENSOR).state == "2026-11-24T07:11:00+00:00"
     await advance(hass, freezer, 120)

@@ -23,6 +23,7 @@ from .routine_helpers import (
     Writes,
     advance,
     call,
+    confirm,
     player,
     refused,
 )
@@ -72,11 +73,11 @@ async def test_rests_and_both_roles(
         step("gun", 2, 30),
     ]
     await call(hass, "start_routine", steps=steps)
-    await call(hass, "confirm_step")
+    await confirm(hass)
     for _ in range(6):
         await advance(hass, freezer, 30)
         if player(hass).run is not None and player(hass).run.waiting:
-            await call(hass, "confirm_step")
+            await confirm(hass)
 
     assert foot_leg.log == [
         (0, {"on": True, "level": 2, "mode": "rolling", "heat": 0, "timer": 10}),
@@ -125,7 +126,7 @@ async def test_a_refused_start_aborts_and_tells_the_person(
     await call(hass, "start_routine", routine="post_workout_legs")
     gun_server.faults.server_error = 503
     with pytest.raises(HomeAssistantError) as err:
-        await call(hass, "confirm_step")
+        await confirm(hass)
     assert err.value.translation_key == "command_busy"
     gun_server.faults.server_error = None
     assert fired.log[-1][2]["reason"] == "device_error"
@@ -157,9 +158,7 @@ async def test_a_double_tap_starts_the_gun_once(
     """Two confirmations at once start the waiting step once."""
     gun, _foot_leg, fired = recorded
     await call(hass, "start_routine", routine="post_workout_legs")
-    results = await asyncio.gather(
-        call(hass, "confirm_step"), call(hass, "confirm_step"), return_exceptions=True
-    )
+    results = await asyncio.gather(confirm(hass), confirm(hass), return_exceptions=True)
     # The second finds the step started, or nothing left to confirm.
     for result in results:
         assert result is None or (
@@ -179,7 +178,7 @@ async def test_pause_and_resume_after_one_track_is_done(
     gun, foot_leg, fired = recorded
     await call(hass, "start_routine", routine="post_workout_legs")
     for _ in range(3):
-        await call(hass, "confirm_step")
+        await confirm(hass)
         await advance(hass, freezer, 120)
     gun_writes = len(gun.log)
     await call(hass, "pause_routine")
@@ -246,7 +245,7 @@ async def test_time_left_and_the_waiting_track(
     await advance(hass, freezer, 150)
     assert run.time_left == timedelta(minutes=7, seconds=30)
     assert run.ends_at == dt_util.utcnow() + timedelta(minutes=7, seconds=30)
-    await call(hass, "confirm_step")
+    await confirm(hass)
     assert run.waiting_track is None
     await advance(hass, freezer, 90)
     await call(hass, "pause_routine")

@@ -33,6 +33,7 @@ from .routine_helpers import (
     Writes,
     advance,
     button,
+    by_person,
     device_id,
     player,
     quiet_heartbeats,
@@ -83,6 +84,7 @@ async def follow(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
                 "press",
                 {ATTR_ENTITY_ID: button("confirm_step")},
                 blocking=True,
+                context=await by_person(hass),
             )
             seen_waiting = False
 

@@ -25,6 +25,7 @@ from .routine_helpers import (
     Writes,
     advance,
     call,
+    confirm,
     entry_of,
     player,
     player_entry,
@@ -36,7 +37,7 @@ GUN_ON = {"on": True, "level": 3, "timer": 5}
 async def start_legs(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     """Start post-workout legs and have both devices running after 30 s."""
     await call(hass, "start_routine", routine="post_workout_legs")
-    await call(hass, "confirm_step")
+    await confirm(hass)
     await advance(hass, freezer, 30)
 
 
@@ -206,7 +207,7 @@ async def test_stop_while_a_command_is_in_flight(
     gun_server.faults.latency = 1
     # Not through advance(): waiting for the tasks would wait for the latency,
     # which only passes when the clock moves.
-    confirming = asyncio.create_task(call(hass, "confirm_step"))
+    confirming = asyncio.create_task(confirm(hass))
     run = player(hass).run
     assert run is not None
     await spin_until(run._lock.locked)  # the gun's start is on its way
@@ -333,7 +334,7 @@ async def test_step_beyond_the_device_timer_is_cut(
         "prompt": "legs_calves",
     }
     await call(hass, "start_routine", steps=[step])
-    await call(hass, "confirm_step")
+    await confirm(hass)
     started = fired.log[-1][2]
     assert started["duration"] == 870
     assert started["shortened_by"] == ["device_timer"]
