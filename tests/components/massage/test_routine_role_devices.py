@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from homeassistant.components.select import (
     ATTR_OPTION,
     ATTR_OPTIONS,
@@ -38,6 +40,16 @@ from .routine_helpers import (
 GUN_SELECT = "select.massage_routines_massage_gun"
 FOOT_LEG_SELECT = "select.massage_routines_foot_and_leg_massager"
 START = "button.massage_routines_start_routine"
+
+
+@pytest.fixture
+async def two_guns(
+    hass: HomeAssistant, gun_server: DeviceServer, second_gun: DeviceServer
+) -> AsyncIterator[None]:
+    """The emulated gun and a second one, set up with the routine player."""
+    with quiet_heartbeats(gun_server, second_gun):
+        await setup_devices(hass, gun_server, second_gun)
+        yield
 
 
 async def choose(hass: HomeAssistant, entity_id: str, option: str) -> None:
@@ -124,81 +136,76 @@ async def test_a_chosen_gun_that_unloads_stays_chosen_until_removed(
     hass: HomeAssistant,
     gun_server: DeviceServer,
     second_gun: DeviceServer,
+    two_guns: None,
 ) -> None:
     """An unloaded choice is not swapped for another gun; a removed one is dropped."""
-    with quiet_heartbeats(gun_server, second_gun):
-        await setup_devices(hass, gun_server, second_gun)
-        await choose(hass, GUN_SELECT, "Second Gun")
-        second = entry_of(hass, second_gun)
-        await hass.config_entries.async_unload(second.entry_id)
-        await hass.async_block_till_done()
-        assert shown(hass, GUN_SELECT) == (
-            "Second Gun",
-            ["automatic", "Massage Gun", "Second Gun"],
-        )
-        with pytest.raises(ServiceValidationError) as err:
-            await press_start(hass)
-        assert err.value.translation_key == "role_device_not_loaded"
-        assert player(hass).run is None
-
-        await hass.config_entries.async_remove(second.entry_id)
-        await hass.async_block_till_done()
-        assert shown(hass, GUN_SELECT) == ("automatic", ["automatic", "Massage Gun"])
+    await choose(hass, GUN_SELECT, "Second Gun")
+    second = entry_of(hass, second_gun)
+    await hass.config_entries.async_unload(second.entry_id)
+    await hass.async_block_till_done()
+    assert shown(hass, GUN_SELECT) == (
+        "Second Gun",
+        ["automatic", "Massage Gun", "Second Gun"],
+    )
+    with pytest.raises(ServiceValidationError) as err:
         await press_start(hass)
-        assert gun_playing(hass) == device_id(hass, gun_server)
-        await call(hass, "stop_routine")
+    assert err.value.translation_key == "role_device_not_loaded"
+    assert player(hass).run is None
+
+    await hass.config_entries.async_remove(second.entry_id)
+    await hass.async_block_till_done()
+    assert shown(hass, GUN_SELECT) == ("automatic", ["automatic", "Massage Gun"])
+    await press_start(hass)
+    assert gun_playing(hass) == device_id(hass, gun_server)
+    await call(hass, "stop_routine")
 
 
 async def test_guns_of_one_name_are_told_apart_and_renames_show(
     hass: HomeAssistant,
     gun_server: DeviceServer,
     second_gun: DeviceServer,
+    two_guns: None,
 ) -> None:
     """Two guns called alike are numbered; the name a person gives shows at once."""
-    with quiet_heartbeats(gun_server, second_gun):
-        await setup_devices(hass, gun_server, second_gun)
-        registry = dr.async_get(hass)
-        registry.async_update_device(
-            device_id(hass, second_gun), name_by_user="Massage Gun"
-        )
-        await hass.async_block_till_done()
-        assert shown(hass, GUN_SELECT)[1] == [
-            "automatic",
-            "Massage Gun",
-            "Massage Gun (2)",
-        ]
-        await choose(hass, GUN_SELECT, "Massage Gun (2)")
-        await press_start(hass)
-        assert gun_playing(hass) == device_id(hass, second_gun)
-        await call(hass, "stop_routine")
+    registry = dr.async_get(hass)
+    registry.async_update_device(
+        device_id(hass, second_gun), name_by_user="Massage Gun"
+    )
+    await hass.async_block_till_done()
+    assert shown(hass, GUN_SELECT)[1] == [
+        "automatic",
+        "Massage Gun",
+        "Massage Gun (2)",
+    ]
+    await choose(hass, GUN_SELECT, "Massage Gun (2)")
+    await press_start(hass)
+    assert gun_playing(hass) == device_id(hass, second_gun)
+    await call(hass, "stop_routine")
 
-        # A device named like the automatic option does not take its place.
-        registry.async_update_device(
-            device_id(hass, second_gun), name_by_user="automatic"
-        )
-        await hass.async_block_till_done()
-        assert shown(hass, GUN_SELECT) == (
-            "automatic (2)",
-            ["automatic", "Massage Gun", "automatic (2)"],
-        )
+    # A device named like the automatic option does not take its place.
+    registry.async_update_device(device_id(hass, second_gun), name_by_user="automatic")
+    await hass.async_block_till_done()
+    assert shown(hass, GUN_SELECT) == (
+        "automatic (2)",
+        ["automatic", "Massage Gun", "automatic (2)"],
+    )
 
 
 async def test_the_choice_outlives_a_restart(
     hass: HomeAssistant,
     gun_server: DeviceServer,
     second_gun: DeviceServer,
+    two_guns: None,
 ) -> None:
     """The chosen gun is kept by its device id and restored with the player."""
-    with quiet_heartbeats(gun_server, second_gun):
-        await setup_devices(hass, gun_server, second_gun)
-        await choose(hass, GUN_SELECT, "Second Gun")
-        await async_mock_restore_state_shutdown_restart(hass)
-        entry = player_entry(hass)
-        assert await hass.config_entries.async_reload(entry.entry_id)
-        await hass.async_block_till_done()
-        assert shown(hass, GUN_SELECT)[0] == "Second Gun"
-        diagnostics = await async_get_config_entry_diagnostics(hass, entry)
-        assert diagnostics["chosen_devices"] == {"gun": device_id(hass, second_gun)}
+    await choose(hass, GUN_SELECT, "Second Gun")
+    await async_mock_restore_state_shutdown_restart(hass)
+    entry = player_entry(hass)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert shown(hass, GUN_SELECT)[0] == "Second Gun"
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["chosen_devices"] == {"gun": device_id(hass, second_gun)}
 
 
 @pytest.mark.parametrize("stored", [{ATTR_DEVICE_ID: "gone"}, {ATTR_DEVICE_ID: 42}, {}])
