@@ -85,6 +85,8 @@ class MassageCoordinator(DataUpdateCoordinator["DeviceState"]):
         """False once the last stop is sent: nothing may start the device then."""
         self.impostor: str | None = None
         """The id of another device found at the address, while it is there."""
+        self.incompatible = False
+        """Whether the device answers in an API version we do not speak."""
         self._info: MassageDeviceInfo | None = None
         self._push_task: asyncio.Task[None] | None = None
         # One command at a time, in order, so that the last stop has the last word.
@@ -115,13 +117,6 @@ class MassageCoordinator(DataUpdateCoordinator["DeviceState"]):
                 ConfigEntryAuthFailed, translation_key="auth_failed"
             ) from err
         except DeviceIncompatibleError as err:
-            async_raise_issue(
-                self.hass,
-                self.config_entry,
-                Issue.INCOMPATIBLE_DEVICE,
-                name=self.name,
-                error=str(err),
-            )
             raise translated(
                 ConfigEntryError, translation_key="incompatible_device", error=str(err)
             ) from err
@@ -132,8 +127,27 @@ class MassageCoordinator(DataUpdateCoordinator["DeviceState"]):
         async_clear_issue(self.hass, self.config_entry, Issue.INCOMPATIBLE_DEVICE)
 
     async def _async_identify(self) -> MassageDeviceInfo:
-        """Ask who answers at the address; raise UpdateFailed if not our device."""
-        info = await self.driver.async_connect()
+        """Ask who answers at the address; raise UpdateFailed if not our device.
+
+        A device that no longer speaks our API version (its firmware went back,
+        say) gets a repair issue, at set-up or later, until it speaks it again.
+        """
+        try:
+            info = await self.driver.async_connect()
+        except DeviceIncompatibleError as err:
+            if not self.incompatible:
+                self.incompatible = True
+                async_raise_issue(
+                    self.hass,
+                    self.config_entry,
+                    Issue.INCOMPATIBLE_DEVICE,
+                    name=self.name,
+                    error=str(err),
+                )
+            raise
+        if self.incompatible:
+            self.incompatible = False
+            async_clear_issue(self.hass, self.config_entry, Issue.INCOMPATIBLE_DEVICE)
         expected = str(self.config_entry.unique_id)
         if info.id != expected:
             if self.impostor != info.id:
@@ -159,6 +173,10 @@ class MassageCoordinator(DataUpdateCoordinator["DeviceState"]):
 
     def _update_failed(self, err: DriverError | TimeoutError) -> UpdateFailed:
         """Return the error that marks the device unavailable for now."""
+        if isinstance(err, DeviceIncompatibleError):
+            return translated(
+                UpdateFailed, translation_key="incompatible_device", error=str(err)
+            )
         if isinstance(
             err, DeviceUnavailableError | CommandRejectedError | TimeoutError
         ):

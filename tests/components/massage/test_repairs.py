@@ -9,6 +9,7 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
@@ -159,3 +160,32 @@ async def test_unsupported_api_version_is_a_repair_issue(
     assert issue.severity is ir.IssueSeverity.ERROR
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["name"] == "Massage Gun"
+
+
+async def test_a_device_that_turns_incompatible_later_is_a_repair_issue(
+    hass: HomeAssistant, gun_server: DeviceServer
+) -> None:
+    """Firmware that goes back to an API version we do not speak, after set-up.
+
+    The device turns unavailable with the repair issue, not an endless "invalid
+    response"; once it speaks our version again, the issue goes and it is back.
+    """
+    entry = entry_for(gun_server)
+    await setup_entry(hass, entry)
+    issue_id = f"incompatible_device_{entry.entry_id}"
+    with patch("emulator.profiles.API_VERSION", 0):
+        gun_server.drop_websockets()  # as a device that restarts does
+        await wait_for(
+            hass, lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+        )
+        await hass.async_block_till_done()
+        assert hass.states.get("fan.massage_gun").state == STATE_UNAVAILABLE
+        assert entry.state is ConfigEntryState.LOADED
+
+    await wait_for(
+        hass,
+        lambda: (
+            ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+            and hass.states.get("fan.massage_gun").state == "off"
+        ),
+    )
