@@ -274,37 +274,31 @@ def press(where: sync_api.Locator, name: str) -> None:
     named_tile(where, name).locator("ha-tile-icon").click()
 
 
-def choose_routine(
-    routines: sync_api.Locator, name: str, info: dict[str, Any], routine: str
+def choose(
+    where: sync_api.Locator,
+    tile_name: str,
+    name: str,
+    info: dict[str, Any],
+    option: tuple[str, str],
 ) -> None:
-    """Pick a routine by its name in the Routine tile's menu."""
-    chooser = named_tile(routines, "Routine")
-    chooser.locator("ha-control-select-menu").click()
-    routines.page.get_by_role("menuitem", name=name).click()
-    sync_api.expect(chooser.locator("ha-control-select-menu")).to_contain_text(name)
-    # The menu shows the choice at once; Start plays what Home Assistant holds.
-    wait_for(
-        lambda: ha_state(info, "select.massage_routines_routine")["state"] == routine,
-        f"{routine} chosen in Home Assistant",
-    )
+    """Pick `name` in the menu of the tile named `tile_name`.
 
-
-def choose_foot_massager(
-    routines: sync_api.Locator, name: str, info: dict[str, Any]
-) -> None:
-    """Choose which foot and leg massager plays in routines, in its tile's menu."""
-    chooser = named_tile(routines, "Foot massager for routines")
+    `option` is the select and the state Home Assistant must then hold: the menu
+    shows the choice at once, and Start plays what Home Assistant holds.
+    """
+    chooser = named_tile(where, tile_name)
     chooser.locator("ha-control-select-menu").click()
-    routines.page.get_by_role("menuitem", name=name).click()
+    where.page.get_by_role("menuitem", name=name).click()
     sync_api.expect(chooser.locator("ha-control-select-menu")).to_contain_text(name)
-    option = "automatic" if name == "Automatic" else name
+    entity_id, state = option
     wait_for(
-        lambda: (
-            ha_state(info, "select.massage_routines_foot_and_leg_massager")["state"]
-            == option
-        ),
+        lambda: ha_state(info, entity_id)["state"] == state,
         f"{name} chosen in Home Assistant",
     )
+
+
+ROUTINE_SELECT = "select.massage_routines_routine"
+FOOT_LEG_SELECT = "select.massage_routines_foot_and_leg_massager"
 
 
 @pytest.mark.timeout(240)
@@ -321,7 +315,13 @@ def test_a_routine_runs_from_the_dashboard_and_the_gun_starts_only_when_confirme
     logbook = routines.locator("hui-logbook-card")
     sync_api.expect(step).to_contain_text(STEP["state"]["idle"])
 
-    choose_routine(routines, "Leg cramp relief", demo.info, "leg_cramp")
+    choose(
+        routines,
+        "Routine",
+        "Leg cramp relief",
+        demo.info,
+        (ROUTINE_SELECT, "leg_cramp"),
+    )
     press(routines, "Start")
     # Paused at once: the first step lasts only 20 s, which a busy machine can
     # spend before the next look at the page.
@@ -408,15 +408,33 @@ def test_post_workout_legs_runs_both_devices_and_stop_leaves_both_off(
     routines = section(dashboard, "Routines")
     step = named_tile(routines, "Current step")
 
-    choose_routine(routines, "Post-workout legs", demo.info, "post_workout_legs")
-    choose_foot_massager(routines, "Plug Massager", demo.info)
+    choose(
+        routines,
+        "Routine",
+        "Post-workout legs",
+        demo.info,
+        (ROUTINE_SELECT, "post_workout_legs"),
+    )
+    choose(
+        routines,
+        "Foot massager for routines",
+        "Plug Massager",
+        demo.info,
+        (FOOT_LEG_SELECT, "Plug Massager"),
+    )
     press(routines, "Start")
     sync_api.expect(dashboard.locator("ha-toast")).to_contain_text(
         "is more than Plug Massager has"
     )
     sync_api.expect(step).to_contain_text(STEP["state"]["idle"])
     assert control(foot_leg)["times_started"] == 0
-    choose_foot_massager(routines, "Automatic", demo.info)
+    choose(
+        routines,
+        "Foot massager for routines",
+        "Automatic",
+        demo.info,
+        (FOOT_LEG_SELECT, "automatic"),
+    )
     press(routines, "Start")
 
     wait_for(lambda: runs(foot_leg), "the foot and leg massager to start")
