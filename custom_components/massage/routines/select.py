@@ -133,7 +133,9 @@ class RoleDeviceSelect(RoutinePlayerEntity, SelectEntity, RestoreEntity):
             self.player.choose(self.role, device_id)
         self.async_on_remove(
             self.hass.bus.async_listen(
-                dr.EVENT_DEVICE_REGISTRY_UPDATED, self._async_device_updated
+                dr.EVENT_DEVICE_REGISTRY_UPDATED,
+                self._async_device_updated,
+                event_filter=self._concerns_offer,
             )
         )
         self.async_on_remove(
@@ -143,12 +145,26 @@ class RoleDeviceSelect(RoutinePlayerEntity, SelectEntity, RestoreEntity):
         )
 
     @callback
+    def _concerns_offer(self, data: dr.EventDeviceRegistryUpdatedData) -> bool:
+        """Whether a device registry change is the chosen device going, or a rename.
+
+        Every device of every integration passes through here (hundreds at
+        start-up); a massager that loads or unloads is heard of from its entry.
+        """
+        if data["action"] == "remove":
+            return data["device_id"] == self.player.chosen.get(self.role)
+        return (
+            data["action"] == "update"
+            and not {"name", "name_by_user"}.isdisjoint(data["changes"])
+            and data["device_id"] in self._labels().values()
+        )
+
+    @callback
     def _async_device_updated(
         self, event: Event[dr.EventDeviceRegistryUpdatedData]
     ) -> None:
         """Leave the choice to the player when the chosen device goes; show renames."""
-        chosen = self.player.chosen.get(self.role)
-        if event.data["action"] == "remove" and event.data["device_id"] == chosen:
+        if event.data["action"] == "remove":
             self.player.choose(self.role, None)
         else:
             self.async_write_ha_state()

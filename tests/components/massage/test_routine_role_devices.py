@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 from homeassistant.components.select import (
     ATTR_OPTION,
@@ -11,12 +12,20 @@ from homeassistant.components.select import (
     SERVICE_SELECT_OPTION,
 )
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import (
+    EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
+    Event,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import area_registry as ar, device_registry as dr
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
     async_mock_restore_state_shutdown_restart,
     mock_restore_cache_with_extra_data,
 )
@@ -189,6 +198,45 @@ async def test_guns_of_one_name_are_told_apart_and_renames_show(
         "automatic (2)",
         ["automatic", "Massage Gun", "automatic (2)"],
     )
+
+
+async def test_only_renames_of_the_devices_on_offer_are_written(
+    hass: HomeAssistant, second_gun: DeviceServer, two_guns: None
+) -> None:
+    """Other devices, and other changes to a gun, leave the select unwritten.
+
+    Every device of every integration changes through the registry, hundreds of
+    them at start-up.
+    """
+    writes: list[str] = []
+
+    @callback
+    def of_the_select(data: Mapping[str, Any]) -> bool:
+        return bool(data["entity_id"] == GUN_SELECT)
+
+    @callback
+    def written(event: Event[dict[str, Any]]) -> None:
+        writes.append(event.event_type)
+
+    for event_type in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED):
+        hass.bus.async_listen(event_type, written, event_filter=of_the_select)
+    registry = dr.async_get(hass)
+    other = MockConfigEntry(domain="other")
+    other.add_to_hass(hass)
+    lamp = registry.async_get_or_create(
+        config_entry_id=other.entry_id, identifiers={("other", "lamp")}, name="Lamp"
+    )
+    registry.async_update_device(lamp.id, name_by_user="Reading lamp")
+    registry.async_remove_device(lamp.id)
+    area = ar.async_get(hass).async_create("Gym")
+    registry.async_update_device(device_id(hass, second_gun), area_id=area.id)
+    await hass.async_block_till_done()
+    assert writes == []
+
+    registry.async_update_device(device_id(hass, second_gun), name_by_user="Travel")
+    await hass.async_block_till_done()
+    assert EVENT_STATE_CHANGED in writes
+    assert shown(hass, GUN_SELECT)[1] == ["automatic", "Massage Gun", "Travel"]
 
 
 async def test_the_choice_outlives_a_restart(
